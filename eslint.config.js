@@ -1,0 +1,15 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'build/**', 'node_modules/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Only src/native may load the addon (style-anchors §9.2).
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/native/addon*', '*.node'], message: 'load the addon only through src/native' }] }],
+    },
+  },
+);
