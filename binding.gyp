@@ -1,0 +1,12 @@
+{
+  "targets": [{
+    "target_name": "hpaic",
+    "sources": ["native/src/addon.cc", "native/src/AddonTensor.cc", "native/src/ops.cc"],
+    "include_dirs": ["<!@(node -p \"require('node-addon-api').include_dir\")", "<!@(node scripts/find-libtorch.mjs --includes)"],
+    "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "<!@(node scripts/find-libtorch.mjs --defines)"],
+    "cflags!": ["-fno-exceptions", "-fno-rtti"],
+    "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
+    "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+    "libraries": ["<!@(node scripts/find-libtorch.mjs --libdirs)", "-Wl,--no-as-needed", "<!@(node scripts/find-libtorch.mjs --libs)", "-Wl,--as-needed", "-Wl,-z,now"]
+  }]
+}
