@@ -1,0 +1,56 @@
+/**
+ * Default values of every config key that may be left out. The seed required every key (seed-spec §3); hpaic
+ * accepts the seed's files unchanged and fills in what newer or smaller configs omit. Values of keys the seed
+ * has are the ones most of its shipped configs use (seed-spec §3.1); new keys default to the seed's behaviour
+ * where there is one. `name` and `dataset.root_dir` have no default.
+ */
+export const DEFAULTS = {
+  device: 'auto',
+  checkpoint_dir: 'checkpoint',
+  epochs: 100,
+  img_h: 512,
+  img_w: 512,
+  aug: true,
+  lr_patience: 3,
+  lr_factor: 0.2,
+  min_lr: 1e-7,
+  stop_patience: 10,
+  // New keys (not in the seed).
+  threads: null,
+  seed: 0,
+  channels_last: true,
+  amp: false,
+  log_every: 50,
+  plots: 'png',
+  dataset: {
+    filters: 'rgb',
+    subset: 1.0,
+    random_state: 92,
+    format: 'hdf5',
+    train_csv: 'train.csv',
+  },
+  sampler: {
+    mode: null,
+    weights: { scaling: 'median', min_clip: null, max_clip: null, damping_r: null },
+  },
+  dataloader: {
+    n_splits: 5,
+    val_size: null,
+    batch_size: 16,
+    workers: 4,
+    random_state: 92,
+  },
+  model: {
+    name: 'resnet34',
+    dropout_p: 0.5,
+    pretrained: null,
+    in_channels: null,
+    head: 'adaptive',
+  },
+  criterion: {
+    name: 'bce',
+    weights: { scaling: null, min_clip: null, max_clip: null, damping_r: null },
+  },
+  optim: { name: 'adam', lr: 1e-3, weight_decay: 0 },
+  load: { path: null, weights_only: null },
+} as const satisfies Record<string, unknown>;

@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import { DEFAULTS } from './defaults.js';
+
+/**
+ * The training config: the seed's JSON schema (seed-spec §3, same key names and meanings) plus keys hpaic adds.
+ * Every leaf carries a description of what it accepts; `formatConfigIssues` quotes it in error messages.
+ * Enumerations are case-insensitive as in the seed and come out lower-case.
+ */
+
+/** The enumerations of the schema, in the order the docs list them. */
+export const MODEL_NAMES = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'inceptionv3', 'bninception', 'se_resnet50'] as const;
+export const CRITERION_NAMES = ['bce', 'bce_w', 'bce_pw', 'bfl', 'f1'] as const;
+export const OPTIM_NAMES = ['adam', 'sgd'] as const;
+export const SAMPLER_MODES = ['mean', 'median', 'max', 'meanmax'] as const;
+export const WEIGHT_SCALINGS = ['none', 'median', 'majority', 'minority', 'log'] as const;
+export const DATASET_FORMATS = ['hdf5', 'png'] as const;
+export const MODEL_HEADS = ['adaptive', 'fc'] as const;
+export const PLOT_FORMATS = ['png', 'svg', 'none'] as const;
+
+const quoteAll = (values: readonly string[]): string => values.map((v) => JSON.stringify(v)).join(', ');
+
+/** A case-insensitive string enum (the seed lower-cases these names); the output is the lower-case value. */
+function ciEnum<const T extends readonly string[]>(values: T) {
+  const expected = `one of ${quoteAll(values)}`;
+  return z
+    .string()
+    .transform((s, ctx): T[number] => {
+      const v = s.toLowerCase();
+      if ((values as readonly string[]).includes(v)) return v as T[number];
+      ctx.issues.push({ code: 'custom', message: expected, input: s });
+      return z.NEVER;
+    })
+    .describe(expected);
+}
+
+function ciEnumOrNull<const T extends readonly string[]>(values: T) {
+  return ciEnum(values).nullable().describe(`null or one of ${quoteAll(values)}`);
+}
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .number()
+    .int()
+    .min(min)
+    .max(max)
+    .describe(max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`);
+const intOrNull = (min: number) => int(min).nullable().describe(`null or an integer >= ${min}`);
+const num = (expected: string, check: (v: number) => boolean) =>
+  z
+    .number()
+    .refine(check, { message: expected })
+    .describe(expected);
+const numOrNull = () => z.number().nullable().describe('a number or null');
+const bool = () => z.boolean().describe('true or false');
+const path = () => z.string().min(1).describe('a path (a non-empty string)');
+const pathOrNull = () => z.string().min(1).nullable().describe('null or a path (a non-empty string)');
+
+/** Class-weight settings (seed-spec §5.1), used by `sampler.weights` and `criterion.weights`. */
+const weightsSchema = (d: { scaling: string | null; min_clip: number | null; max_clip: number | null; damping_r: number | null }) =>
+  z
+    .strictObject({
+      scaling: ciEnumOrNull(WEIGHT_SCALINGS).default(d.scaling as (typeof WEIGHT_SCALINGS)[number] | null),
+      min_clip: numOrNull().default(d.min_clip),
+      max_clip: numOrNull().default(d.max_clip),
+      damping_r: numOrNull().default(d.damping_r),
+    })
+    .describe('an object with keys scaling, min_clip, max_clip, damping_r');
+
+const FILTERS_EXPECTED = 'channel letters from r, g, b, y, each at most once (e.g. "rgb", "rgby", "rygb")';
+const filtersSchema = z
+  .string()
+  .refine((s) => /^[rgby]{1,4}$/.test(s) && new Set(s).size === s.length, { message: FILTERS_EXPECTED })
+  .describe(FILTERS_EXPECTED);
+
+const DEVICE_EXPECTED = '"auto", "cpu", "cuda" or "cuda:<index>"';
+const deviceSchema = z
+  .string()
+  .transform((s, ctx) => {
+    const v = s.toLowerCase();
+    if (/^(auto|cpu|cuda(:\d+)?)$/.test(v)) return v;
+    ctx.issues.push({ code: 'custom', message: DEVICE_EXPECTED, input: s });
+    return z.NEVER;
+  })
+  .describe(DEVICE_EXPECTED);
+
+const NAME_EXPECTED = 'a run name usable as a folder name (non-empty, no "/" or "\\", not "." or "..")';
+const nameSchema = z
+  .string()
+  .refine((s) => s.length > 0 && !/[/\\]/.test(s) && s !== '.' && s !== '..', { message: NAME_EXPECTED })
+  .describe(NAME_EXPECTED);
+
+/** The number of input channels that `dataset.filters` gives: one per letter, except `rygb` (yellow mixed into R and G) gives 3. */
+export function channelsForFilters(filters: string): number {
+  return filters === 'rygb' ? 3 : filters.length;
+}
+
+const D = DEFAULTS;
+
+/** The config as written in the JSON file (shape only; cross-field rules are in `HpaicConfigSchema`). */
+export const HpaicConfigShape = z.strictObject({
+  name: nameSchema,
+  device: deviceSchema.default(D.device),
+  checkpoint_dir: path().default(D.checkpoint_dir),
+  epochs: int(1).default(D.epochs),
+  img_h: int(1).default(D.img_h),
+  img_w: int(1).default(D.img_w),
+  aug: bool().default(D.aug),
+  lr_patience: int(0).default(D.lr_patience),
+  lr_factor: num('a number greater than 0 and less than 1', (v) => v > 0 && v < 1).default(D.lr_factor),
+  min_lr: num('a number >= 0', (v) => v >= 0).default(D.min_lr),
+  stop_patience: int(1).default(D.stop_patience),
+  threads: intOrNull(1).default(D.threads),
+  seed: int(0, 2 ** 32 - 1).default(D.seed),
+  channels_last: bool().default(D.channels_last),
+  amp: bool().default(D.amp),
+  log_every: int(0).default(D.log_every),
+  plots: ciEnum(PLOT_FORMATS).default(D.plots),
+  dataset: z
+    .strictObject({
+      root_dir: path(),
+      filters: filtersSchema.default(D.dataset.filters),
+      subset: num('a number greater than 0 and at most 1', (v) => v > 0 && v <= 1).default(D.dataset.subset),
+      random_state: intOrNull(0).default(D.dataset.random_state),
+      format: ciEnum(DATASET_FORMATS).default(D.dataset.format),
+      train_csv: path().default(D.dataset.train_csv),
+    })
+    .describe('an object with keys root_dir, filters, subset, random_state, format, train_csv'),
+  sampler: z
+    .strictObject({
+      mode: ciEnumOrNull(SAMPLER_MODES).default(D.sampler.mode),
+      weights: weightsSchema(D.sampler.weights).prefault({}),
+    })
+    .describe('an object with keys mode, weights')
+    .prefault({}),
+  dataloader: z
+    .strictObject({
+      n_splits: int(1).default(D.dataloader.n_splits),
+      val_size: num('a number greater than 0 and less than 1', (v) => v > 0 && v < 1)
+        .nullable()
+        .describe('null or a number greater than 0 and less than 1')
+        .default(D.dataloader.val_size),
+      batch_size: int(1).default(D.dataloader.batch_size),
+      workers: int(0).default(D.dataloader.workers),
+      random_state: intOrNull(0).default(D.dataloader.random_state),
+    })
+    .describe('an object with keys n_splits, val_size, batch_size, workers, random_state')
+    .prefault({}),
+  model: z
+    .strictObject({
+      name: ciEnum(MODEL_NAMES).default(D.model.name),
+      dropout_p: num('a number from 0 to less than 1', (v) => v >= 0 && v < 1).default(D.model.dropout_p),
+      pretrained: pathOrNull().default(D.model.pretrained),
+      in_channels: intOrNull(1).default(D.model.in_channels),
+      head: ciEnum(MODEL_HEADS).default(D.model.head),
+    })
+    .describe('an object with keys name, dropout_p, pretrained, in_channels, head')
+    .prefault({}),
+  criterion: z
+    .strictObject({
+      name: ciEnum(CRITERION_NAMES).default(D.criterion.name),
+      weights: weightsSchema(D.criterion.weights).prefault({}),
+    })
+    .describe('an object with keys name, weights')
+    .prefault({}),
+  optim: z
+    .strictObject({
+      name: ciEnum(OPTIM_NAMES).default(D.optim.name),
+      lr: num('a number greater than 0', (v) => v > 0).default(D.optim.lr),
+      weight_decay: num('a number >= 0', (v) => v >= 0).default(D.optim.weight_decay),
+    })
+    .describe('an object with keys name, lr, weight_decay')
+    .prefault({}),
+  load: z
+    .strictObject({
+      path: pathOrNull().default(D.load.path),
+      weights_only: bool().nullable().describe('true, false or null').default(D.load.weights_only),
+    })
+    .describe('an object with keys path, weights_only')
+    .prefault({}),
+});
+
+type Shape = z.output<typeof HpaicConfigShape>;
+type WeightsOut = Shape['sampler']['weights'];
+
+/** Rules that involve several keys; each issue names the key to change. */
+function crossFieldChecks(c: Shape, ctx: z.RefinementCtx): void {
+  const fail = (path: (string | number)[], expected: string) => ctx.addIssue({ code: 'custom', path, message: expected, params: { crossField: true } });
+  if (c.dataloader.n_splits === 1 && c.dataloader.val_size === null) {
+    fail(['dataloader', 'val_size'], 'a number greater than 0 and less than 1 when dataloader.n_splits is 1');
+  }
+  const checkWeights = (section: 'sampler' | 'criterion', w: WeightsOut) => {
+    if (w.scaling === 'log' && w.damping_r === null) fail([section, 'weights', 'damping_r'], `a number when ${section}.weights.scaling is "log"`);
+    if (w.min_clip !== null && w.max_clip !== null && w.min_clip > w.max_clip) {
+      fail([section, 'weights', 'max_clip'], `a number >= ${section}.weights.min_clip (${w.min_clip})`);
+    }
+  };
+  checkWeights('sampler', c.sampler.weights);
+  checkWeights('criterion', c.criterion.weights);
+  // The seed would crash later: a weighted sampler needs class weights to draw with.
+  if (c.sampler.mode !== null && c.sampler.weights.scaling === null) {
+    fail(['sampler', 'weights', 'scaling'], `one of ${quoteAll(WEIGHT_SCALINGS)} when sampler.mode is "${c.sampler.mode}"`);
+  }
+  const channels = channelsForFilters(c.dataset.filters);
+  if (c.model.in_channels !== null && c.model.in_channels !== channels) {
+    fail(['model', 'in_channels'], `null or ${channels} (the number of channels dataset.filters "${c.dataset.filters}" gives)`);
+  }
+}
+
+/** The full config schema: shape, cross-field rules, then derived defaults (`model.in_channels`). */
+export const HpaicConfigSchema = HpaicConfigShape.superRefine(crossFieldChecks).transform((c) => ({
+  ...c,
+  model: { ...c.model, in_channels: c.model.in_channels ?? channelsForFilters(c.dataset.filters) },
+}));
+
+/** A validated config (paths resolved by `loadConfig`). */
+export type HpaicConfig = z.output<typeof HpaicConfigSchema>;
+/** A config as it may be written in a file (optional keys may be left out). */
+export type HpaicConfigInput = z.input<typeof HpaicConfigSchema>;
