@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { type HwcImage, applyOps, drawTrainOps, hflip, rotate, toFloatCHW, trainAugmentation, transpose, vflip, applyOp, type AugOp } from '../../src/data/augment.js';
+import { hashSeed, mulberry32, seededRandom } from '../../src/data/seededRandom.js';
+
+const img = (h: number, w: number, c: number): HwcImage => ({ data: Uint8Array.from({ length: h * w * c }, (_, i) => (i * 61 + 7) % 256), height: h, width: w, channels: c });
+
+test('mulberry32 reference values and hashSeed spread', () => {
+  const r = mulberry32(1);
+  const xs = Array.from({ length: 20000 }, () => r());
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  assert.ok(Math.abs(mean - 0.5) < 0.01 && xs.every((x) => x >= 0 && x < 1));
+  assert.deepEqual([mulberry32(9)(), mulberry32(9)()], [mulberry32(9)(), mulberry32(9)()]);
+  assert.notEqual(hashSeed(1, 0, 0), hashSeed(1, 0, 1));
+  assert.notEqual(hashSeed(0, 1), hashSeed(1, 0));
+  assert.equal(hashSeed(5, 6, 7), hashSeed(5, 6, 7));
+});
+
+test('fused flip/transpose runs equal one-by-one application (all 3-op sequences)', () => {
+  const a = img(5, 7, 3);
+  const kinds = ['hflip', 'vflip', 'transpose'] as const;
+  for (const x of kinds) for (const y of kinds) for (const z of kinds) {
+    const ops: AugOp[] = [{ kind: x }, { kind: y }, { kind: z }];
+    const seq = ops.reduce((im, op) => applyOp(im, op), a);
+    assert.deepEqual(applyOps(a, ops), seq, ops.map((o) => o.kind).join(','));
+  }
+  assert.deepEqual(transpose(transpose(a)).data, a.data);
+  assert.deepEqual(hflip(hflip(a)).data, a.data);
+  assert.deepEqual(vflip(vflip(a)).data, a.data);
+});
+
+test('trainAugmentation: deterministic per RNG state; probabilities and ranges as the seed', () => {
+  const a = img(16, 16, 3);
+  assert.deepEqual(trainAugmentation(a, { height: 16, width: 16 }, seededRandom(3, 0, 5)), trainAugmentation(a, { height: 16, width: 16 }, seededRandom(3, 0, 5)));
+  const counts: Record<string, number> = {};
+  const n = 4000;
+  const rng = seededRandom(42);
+  for (let i = 0; i < n; i++) {
+    const ops = drawTrainOps(rng);
+    for (const op of ops) {
+      counts[op.kind] = (counts[op.kind] ?? 0) + 1;
+      if (op.kind === 'rotate') assert.ok(op.degrees >= -20 && op.degrees < 20);
+      if ('factor' in op) assert.ok(op.factor >= 0.75 && op.factor < 1.25);
+    }
+  }
+  for (const k of ['hflip', 'vflip', 'transpose', 'rotate', 'brightness', 'contrast', 'saturation']) {
+    assert.ok(Math.abs(counts[k] / n - 0.5) < 0.04, `${k}: ${counts[k] / n}`);
+  }
+  assert.equal(trainAugmentation(img(40, 30, 3), { height: 20, width: 24 }, rng).height, 20);
+});
+
+test('rotate 0 is the identity, rotate 360k likewise; toFloatCHW is /255 planar', () => {
+  const a = img(6, 4, 2);
+  assert.deepEqual(rotate(a, 0).data, a.data);
+  assert.deepEqual(rotate(a, -360).data, a.data);
+  const f = toFloatCHW(a);
+  assert.equal(f.length, 48);
+  assert.equal(f[0], Math.fround(a.data[0] / 255));
+  assert.equal(f[24 + 1], Math.fround(a.data[3] / 255));
+  const out = new Float32Array(100);
+  toFloatCHW(a, out, 10);
+  assert.equal(out[10 + 24 + 23], Math.fround(a.data[47] / 255));
+});
