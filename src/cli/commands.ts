@@ -5,4 +5,5 @@ import type { CommandSpec } from './defineCommand.js';
  * Add one line per command (file `commands/<name>.ts` exporting `command`).
  */
 export const COMMANDS: Record<string, () => Promise<{ command: CommandSpec }>> = {
+  convert: () => import('./commands/convert.js'),
 };
