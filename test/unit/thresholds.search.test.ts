@@ -4,86 +4,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { medianOf, numpyMean, searchThresholds, thresholdCandidates } from '../../src/predict/searchThresholds.js';
 import { pythonSkip, runPython, tempDir } from '../helpers/env.js';
+import { SEED_THRESHOLD_PY } from '../helpers/seedThresholdReference.js';
+import { makeCase, rng } from '../helpers/thresholdCases.js';
 
 const C = 28;
 
-/** Small deterministic RNG (mulberry32) so the cases are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * Random validation logits and targets with the structures that make ties: a class with no positives, classes
- * whose logits sit on a coarse grid (many candidates with identical counts), rare classes, and saturated logits.
- */
-function makeCase(n: number, seed: number): { logits: Float32Array; targets: Uint8Array } {
-  const r = rng(seed);
-  const logits = new Float32Array(n * C);
-  const targets = new Uint8Array(n * C);
-  for (let c = 0; c < C; c++) {
-    const rate = c === 0 ? 0 : c < 4 ? 3 / n : 0.02 + 0.4 * r();
-    for (let i = 0; i < n; i++) {
-      const y = r() < rate ? 1 : 0;
-      targets[i * C + c] = y;
-      let x = (y ? 0.8 : -0.8) + 1.6 * (r() - 0.5) * (1 + (c % 5));
-      if (c % 3 === 0) x = Math.round(x * 2) / 2; // coarse grid: many tied candidates
-      if (c === 5 && i % 7 === 0) x = y ? 40 : -120; // saturated (sigmoid 1 or float32 0)
-      logits[i * C + c] = x;
-    }
-  }
-  return { logits, targets };
-}
-
-/** seed-spec §11 written literally in numpy, as the seed's utils/threshold.py + FBetaScore compute it. */
-const REFERENCE = String.raw`
-import sys, json
-import numpy as np
-n, C = int(sys.argv[1]), int(sys.argv[2])
-logits = np.fromfile(sys.argv[3], dtype=np.float32).reshape(n, C)
-targets = np.fromfile(sys.argv[4], dtype=np.uint8).reshape(n, C).astype(np.float32)
-probs = (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(np.float32)
-
-def macro_f1(threshold):
-    predicted = probs > np.asarray(threshold, dtype=np.float32)
-    tp = np.sum(targets * predicted, axis=0)
-    fn = np.sum(targets, axis=0) - tp
-    fp = np.sum(predicted, axis=0) - tp
-    beta_sq = 1 * 1
-    f = (1 + beta_sq) * tp / ((1 + beta_sq) * tp + beta_sq * fn + fp + 1e-8)
-    return np.mean(f)
-
-thresholds = np.linspace(0.2, 0.8, 1000)
-def scan(score):
-    best, ties = None, []
-    for idx, th in enumerate(thresholds):
-        v = score(th)
-        if idx == 0 or v > best:
-            best, ties = v, [th]
-        elif v == best:
-            ties.append(th)
-    return float(np.median(ties)), float(best), len(ties)
-
-single, single_score, single_ties = scan(macro_f1)
-best = np.zeros((C,))
-ties_per_class = []
-for c in range(C):
-    cur = best.copy()
-    def score(th):
-        cur[c] = th
-        return macro_f1(cur)
-    m, _, k = scan(score)
-    best[c] = m
-    ties_per_class.append(k)
-print(json.dumps({"single": single, "singleScore": single_score, "singleTies": single_ties,
-                  "perClass": best.tolist(), "perClassScore": float(macro_f1(best)), "tiesPerClass": ties_per_class,
-                  "linspace": thresholds.tolist()}))
+const REFERENCE = SEED_THRESHOLD_PY + String.raw`
+single, single_score, single_ties, per_class, ties_per_class = search()
+print(json.dumps({"single": float(single), "singleScore": single_score, "singleTies": single_ties,
+                  "perClass": per_class, "perClassScore": float(macro_f1(per_class)), "tiesPerClass": ties_per_class}))
 `;
 
 const skip = pythonSkip('numpy');

@@ -1,0 +1,178 @@
+/**
+ * `threshold.json` (seed-spec §11.3) and the evaluation that fills it (seed-spec §2.2): for each fold, the
+ * validation metric list at 0.5 (`default`), 0.3 (`lb`), the searched single threshold (`single_best`) and the
+ * searched per-class thresholds (`class_best`).
+ */
+import { readFileSync } from 'node:fs';
+import { DataError } from '../errors.js';
+import { CLASS_NAMES, NUM_CLASSES } from '../data/labels.js';
+import { F1Accumulator, formatMetricList, type Metric } from '../metrics/f1.js';
+import { writeFileAtomic } from '../io/writeFileAtomic.js';
+import { pythonJsonDumps } from '../io/pythonJsonDumps.js';
+import { binarize, sigmoid32, type Thresholds } from './binarize.js';
+import { numpyMean, searchThresholds, type ThresholdSearchOptions, type ThresholdSearchResult } from './searchThresholds.js';
+
+/** The seed's threshold kinds, in the order threshold_finder writes them (and make_submission reads them). */
+export const THRESHOLD_KEYS = ['default', 'lb', 'single_best', 'class_best'] as const;
+export type ThresholdKey = (typeof THRESHOLD_KEYS)[number];
+
+/** One threshold kind of one fold: the threshold and the validation metric list string at it. */
+export interface ThresholdEntry {
+  threshold: number | number[];
+  metrics: string;
+}
+
+/** One fold's entries, keyed by threshold kind in file order. */
+export type FoldThresholds = Record<string, ThresholdEntry>;
+
+/** The whole file: `fold_1`, `fold_2`, … in order. */
+export type ThresholdFile = Record<string, FoldThresholds>;
+
+/** The 0.5 and 0.3 thresholds the seed always evaluates (`default`, and `lb`, which did best on the public LB). */
+export const DEFAULT_THRESHOLD = 0.5;
+export const LB_THRESHOLD = 0.3;
+
+export interface ThresholdEvaluation {
+  /** The fold's threshold.json entries: default, lb, single_best, class_best. */
+  entries: FoldThresholds;
+  /** The search result (thresholds and their macro F1). */
+  search: ThresholdSearchResult;
+  /** Per kind: the metric list (f1_macro, f1_<class> × 28, acc). */
+  metrics: Record<ThresholdKey, Metric[]>;
+}
+
+/**
+ * The seed's metric list for binary predictions, with f1_macro averaged in numpy's pairwise order (as the
+ * seed's `np.mean` does) so that it is exactly the value the threshold search maximised.
+ */
+export function seedMetricList(pred: Uint8Array, targets: ArrayLike<number>): Metric[] {
+  const acc = new F1Accumulator();
+  acc.add(pred, targets);
+  const list = acc.metricList();
+  list[0] = ['f1_macro', numpyMean(acc.perClassF1())];
+  return list;
+}
+
+/**
+ * Search the thresholds on one fold's validation logits and evaluate the four kinds (seed-spec §2.2).
+ * @param logits row-major N×28 float32 validation logits
+ * @param targets row-major N×28 multi-hot truth
+ * @example
+ * const ev = evaluateThresholds(valLogits, valTargets);
+ * writeThresholdFile('checkpoint/r34/threshold.json', { fold_1: ev.entries });
+ */
+export function evaluateThresholds(logits: ArrayLike<number>, targets: ArrayLike<number>, opts: ThresholdSearchOptions = {}): ThresholdEvaluation {
+  const search = searchThresholds(logits, targets, opts);
+  const probs = sigmoid32(logits);
+  const kinds: Record<ThresholdKey, Thresholds> = {
+    default: DEFAULT_THRESHOLD,
+    lb: LB_THRESHOLD,
+    single_best: search.single,
+    class_best: search.perClass,
+  };
+  const entries: FoldThresholds = {};
+  const metrics = {} as Record<ThresholdKey, Metric[]>;
+  for (const key of THRESHOLD_KEYS) {
+    const t = kinds[key];
+    metrics[key] = seedMetricList(binarize(probs, t), targets);
+    entries[key] = { threshold: typeof t === 'number' ? t : [...t], metrics: formatMetricList(metrics[key]) };
+  }
+  return { entries, search, metrics };
+}
+
+/**
+ * A table for the terminal: per class the per-class threshold, F1 at 0.5 and F1 at that threshold; then the
+ * macro F1 of each kind.
+ */
+export function formatThresholdTable(ev: ThresholdEvaluation): string {
+  const perClass = ev.search.perClass;
+  const at05 = ev.metrics.default;
+  const atBest = ev.metrics.class_best;
+  const lines = [`${'class'.padEnd(34)} ${'threshold'.padStart(9)} ${'F1@0.5'.padStart(7)} ${'F1@best'.padStart(7)}`];
+  for (let c = 0; c < NUM_CLASSES; c++) {
+    lines.push(`${`${String(c).padStart(2)} ${CLASS_NAMES[c]}`.padEnd(34)} ${perClass[c].toFixed(4).padStart(9)} ${at05[c + 1][1].toFixed(4).padStart(7)} ${atBest[c + 1][1].toFixed(4).padStart(7)}`);
+  }
+  lines.push('');
+  for (const key of THRESHOLD_KEYS) {
+    const t = ev.entries[key].threshold;
+    const shown = typeof t === 'number' ? t.toFixed(4) : 'per class';
+    lines.push(`${`macro F1 ${key}`.padEnd(24)} ${shown.padStart(9)}  ${ev.metrics[key][0][1].toFixed(4)}`);
+  }
+  return lines.join('\n');
+}
+
+/** Assemble the file from per-fold entries (index 0 = `fold_1`). */
+export function buildThresholdFile(folds: readonly FoldThresholds[]): ThresholdFile {
+  const file: ThresholdFile = {};
+  folds.forEach((f, i) => (file[`fold_${i + 1}`] = f));
+  return file;
+}
+
+/** The exact text the seed writes: Python `json.dump(..., indent=4)`, insertion order, no trailing newline. */
+export function formatThresholdFile(file: ThresholdFile): string {
+  return pythonJsonDumps(file, { indent: 4, integersAsInt: false });
+}
+
+/** Write `threshold.json` atomically in the seed's form. */
+export function writeThresholdFile(path: string, file: ThresholdFile): void {
+  writeFileAtomic(path, formatThresholdFile(file));
+}
+
+/**
+ * Read and check a `threshold.json` (ours or the seed's).
+ * @throws DataError naming the file and the key path of anything malformed
+ */
+export function readThresholdFile(path: string): ThresholdFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new DataError(`cannot read threshold file ${path}: ${(err as Error).message}`, {
+      cause: err,
+      hint: 'run `hpaic find-thresholds -c <config>` first; it writes <checkpoint_dir>/<name>/threshold.json',
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new DataError(`${path}: not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+  return parseThresholdFile(raw, path);
+}
+
+/** Validate an already-parsed threshold file; `file` names the source in messages. */
+export function parseThresholdFile(raw: unknown, file: string): ThresholdFile {
+  if (!isRecord(raw) || Object.keys(raw).length === 0) throw new DataError(`${file}: expected an object with fold_1, fold_2, ... entries`);
+  const out: ThresholdFile = {};
+  const keys = Object.keys(raw);
+  keys.forEach((foldKey, i) => {
+    if (foldKey !== `fold_${i + 1}`) throw new DataError(`${file}: expected key "fold_${i + 1}" at position ${i + 1} but found "${foldKey}"`);
+    const fold = raw[foldKey];
+    if (!isRecord(fold) || Object.keys(fold).length === 0) throw new DataError(`${file}: ${foldKey} must be an object of threshold kinds (default, lb, ...)`);
+    const entries: FoldThresholds = {};
+    for (const [kind, e] of Object.entries(fold)) {
+      const where = `${file}: ${foldKey}.${kind}`;
+      if (!isRecord(e)) throw new DataError(`${where} must be an object with "threshold" and "metrics"`);
+      const t = e.threshold;
+      const ok = typeof t === 'number' ? Number.isFinite(t) : Array.isArray(t) && t.length === NUM_CLASSES && t.every((x) => typeof x === 'number' && Number.isFinite(x));
+      if (!ok) throw new DataError(`${where}.threshold: expected a number or a list of ${NUM_CLASSES} numbers but received ${JSON.stringify(t)?.slice(0, 80)}`);
+      const m = e.metrics ?? '';
+      if (typeof m !== 'string') throw new DataError(`${where}.metrics: expected a string but received ${typeof m}`);
+      entries[kind] = { threshold: typeof t === 'number' ? t : [...(t as number[])], metrics: m };
+    }
+    out[foldKey] = entries;
+  });
+  return out;
+}
+
+/**
+ * The thresholds in the form {@link writeSubmissions} takes: per fold (index 0 = fold_1), the kinds in file order.
+ */
+export function foldThresholdList(file: ThresholdFile): Array<Array<{ key: string; threshold: Thresholds }>> {
+  return Object.values(file).map((fold) => Object.entries(fold).map(([key, e]) => ({ key, threshold: e.threshold })));
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
