@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../io/writeFileAtomic.js';
+import { RUN_FILES } from '../train/runFolder.js';
 import { formatConfigIssues } from './formatConfigIssues.js';
 import { jsonErrorPosition } from './jsonErrorPosition.js';
 import { HpaicConfigSchema, type HpaicConfig } from './schema.js';
@@ -21,7 +22,7 @@ export interface ParseConfigOptions {
 }
 
 /** The file name of the resolved config inside a run folder. */
-export const RESOLVED_CONFIG_FILE = 'config.resolved.json';
+export const RESOLVED_CONFIG_FILE = RUN_FILES.resolvedConfig;
 
 /**
  * Read, validate and resolve a config file. Relative paths (`dataset.root_dir`, `checkpoint_dir`, `load.path`,
