@@ -18,7 +18,7 @@ const EOCD_SIG = 0x06054b50;
 const ALIGNMENT = 64; // torch aligns every record's bytes so they can be memory-mapped
 const ZIP32_LIMIT = 0xffffffff;
 
-const LEGACY_HINT = 'convert it in Python with a recent PyTorch: torch.save(torch.load(f), f2), then load f2';
+const LEGACY_HINT = 'convert it in Python (PyTorch ≥ 1.6): torch.save(torch.load(f), f2), then load f2';
 
 interface ZipEntry {
   name: string;
@@ -68,7 +68,7 @@ class ZipReader {
     if (this.size === 0) this.fail('the file is empty (0 bytes); it is not a PyTorch checkpoint');
     const head = this.read(0, Math.min(4, this.size));
     if (head[0] === 0x80) {
-      this.fail('this is a legacy (pre-1.6, non-zip) PyTorch checkpoint, which hpaic cannot read', LEGACY_HINT);
+      this.fail(`this is a legacy (pre-1.6, non-zip) PyTorch checkpoint, which hpaic cannot read; ${LEGACY_HINT}`);
     }
     if (!(head.length === 4 && dv(head).getUint32(0, true) === LOCAL_SIG)) {
       this.fail(`not a PyTorch checkpoint: it starts with bytes ${hex(head)}, not a zip archive (torch.save since 1.6) or safetensors file`);
