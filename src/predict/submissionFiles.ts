@@ -1,0 +1,134 @@
+/**
+ * The seed's submission files (seed-spec §2.3, §12): per fold k and threshold kind, `fold_<k>_<key>.csv` and
+ * `fold_<k>_<key>_fill<N>.csv`; with more than one fold, the fold ensemble `ensemble_<key>.csv` (+ fill) from
+ * the mean of the fold logits and the mean of the fold thresholds. Probabilities go beside them
+ * (`fold_<k>_probs.csv`, `ensemble_probs.csv`, see probabilityFile.ts).
+ */
+import { join } from 'node:path';
+import { DataError, UsageError } from '../errors.js';
+import { NUM_CLASSES } from '../data/labels.js';
+import { fillEmpty as fillEmptyRows, writeSubmission } from '../data/csv.js';
+import { binarize, sigmoid32, type Thresholds } from './binarize.js';
+import { writeProbabilityFile } from './probabilityFile.js';
+
+/** One threshold kind of one fold, e.g. `{ key: 'lb', threshold: 0.3 }`. */
+export interface KeyedThreshold {
+  key: string;
+  threshold: Thresholds;
+}
+
+export interface WriteSubmissionsOptions {
+  /** Test ids in submission order (sample_submission.csv). */
+  ids: readonly string[];
+  /** Per fold (index 0 = fold_1): the final (TTA-combined) row-major N×28 float32 logits. */
+  foldLogits: readonly Float32Array[];
+  /** Per fold: the threshold kinds in threshold.json order (see `foldThresholdList`). */
+  thresholds: ReadonlyArray<readonly KeyedThreshold[]>;
+  /** Output folder (`<checkpoint>/submission`); created if missing. */
+  outDir: string;
+  /** Class written into rows without predictions (default 25); null writes no `_fill` files. */
+  fillEmpty?: number | null;
+  /** Also write the probability files. Default true. */
+  probabilities?: boolean;
+  /** Receives one line per file written (default: nothing). */
+  log?: (line: string) => void;
+}
+
+/** `fold_<k>_<key>.csv`, `fold_<k>_<key>_fill<N>.csv`, `ensemble_<key>.csv`, … */
+export function submissionFileName(prefix: string, key: string, fill?: number | null): string {
+  return fill === undefined || fill === null ? `${prefix}_${key}.csv` : `${prefix}_${key}_fill${fill}.csv`;
+}
+
+/**
+ * Element-wise mean of the fold logits, as float32 (summed in fold order, then divided by the fold count).
+ * The seed ensembles folds on logits, before the sigmoid (seed-spec §12, §16).
+ */
+export function meanLogits(foldLogits: readonly Float32Array[]): Float32Array {
+  if (foldLogits.length === 0) throw new DataError('meanLogits: no fold logits');
+  const n = foldLogits[0].length;
+  for (const [i, l] of foldLogits.entries()) {
+    if (l.length !== n) throw new DataError(`meanLogits: fold ${i + 1} has ${l.length / NUM_CLASSES} rows but fold 1 has ${n / NUM_CLASSES}`);
+  }
+  const out = new Float32Array(n);
+  for (const l of foldLogits) for (let i = 0; i < n; i++) out[i] = out[i] + l[i];
+  const k = foldLogits.length;
+  for (let i = 0; i < n; i++) out[i] = out[i] / k;
+  return out;
+}
+
+/** Mean of fold thresholds (numpy.mean: element-wise for per-class lists; a scalar is broadcast if mixed). */
+export function meanThresholds(list: readonly Thresholds[]): Thresholds {
+  if (list.length === 0) throw new DataError('meanThresholds: no thresholds');
+  if (list.every((t) => typeof t === 'number')) return (list as number[]).reduce((s, t) => s + t, 0) / list.length;
+  const out = new Array<number>(NUM_CLASSES).fill(0);
+  for (const t of list) for (let c = 0; c < NUM_CLASSES; c++) out[c] += typeof t === 'number' ? t : t[c];
+  return out.map((s) => s / list.length);
+}
+
+/**
+ * Write every submission file the seed's make_submission writes, plus the probabilities, from per-fold logits.
+ * Returns the paths written, in order.
+ * @throws DataError when fold logits and ids disagree in length, or the thresholds are missing for a fold
+ * @example
+ * writeSubmissions({ ids, foldLogits: [l1, l2], thresholds: foldThresholdList(readThresholdFile(p)), outDir });
+ */
+export function writeSubmissions(opts: WriteSubmissionsOptions): string[] {
+  const { ids, foldLogits, thresholds, outDir } = opts;
+  const fill = opts.fillEmpty === undefined ? 25 : opts.fillEmpty;
+  if (fill !== null && (!Number.isInteger(fill) || fill < 0 || fill >= NUM_CLASSES)) {
+    throw new UsageError(`--fill-empty expects a class index 0-${NUM_CLASSES - 1} or "none" but received ${fill}`);
+  }
+  const log = opts.log ?? (() => {});
+  if (foldLogits.length === 0) throw new DataError('writeSubmissions: no fold logits');
+  if (thresholds.length < foldLogits.length) {
+    throw new DataError(`writeSubmissions: ${foldLogits.length} fold models but thresholds for only ${thresholds.length} folds (threshold.json needs fold_1..fold_${foldLogits.length})`);
+  }
+  foldLogits.forEach((l, i) => {
+    if (l.length !== ids.length * NUM_CLASSES) {
+      throw new DataError(`writeSubmissions: fold ${i + 1} has ${l.length / NUM_CLASSES} rows of logits but there are ${ids.length} test ids`);
+    }
+  });
+  const written: string[] = [];
+  const write = (name: string, pred: Uint8Array): void => {
+    const path = join(outDir, name);
+    writeSubmission(path, ids, pred);
+    written.push(path);
+    log(`Saved submission in: ${path}`);
+  };
+  const writeAll = (prefix: string, key: string, probs: Float32Array, t: Thresholds): void => {
+    const pred = binarize(probs, t);
+    write(submissionFileName(prefix, key), pred);
+    if (fill !== null) write(submissionFileName(prefix, key, fill), fillEmptyRows(pred, fill));
+  };
+  const writeProbs = (name: string, probs: Float32Array): void => {
+    if (opts.probabilities === false) return;
+    const path = join(outDir, name);
+    writeProbabilityFile(path, ids, probs);
+    written.push(path);
+    log(`Saved probabilities in: ${path}`);
+  };
+
+  // Per fold, every kind in file order; remember (fold logits, threshold) per kind for the ensemble.
+  const byKey = new Map<string, { logits: Float32Array[]; thresholds: Thresholds[] }>();
+  foldLogits.forEach((logits, f) => {
+    const probs = sigmoid32(logits);
+    for (const { key, threshold } of thresholds[f]) {
+      writeAll(`fold_${f + 1}`, key, probs, threshold);
+      const e = byKey.get(key) ?? { logits: [], thresholds: [] };
+      e.logits.push(logits);
+      e.thresholds.push(threshold);
+      byKey.set(key, e);
+    }
+    writeProbs(`fold_${f + 1}_probs.csv`, probs);
+  });
+  if (foldLogits.length > 1) {
+    const probsAll = sigmoid32(meanLogits(foldLogits));
+    for (const [key, e] of byKey) {
+      // A kind present in every fold reuses the all-fold mean; otherwise average the folds that have it.
+      const probs = e.logits.length === foldLogits.length ? probsAll : sigmoid32(meanLogits(e.logits));
+      writeAll('ensemble', key, probs, meanThresholds(e.thresholds));
+    }
+    writeProbs('ensemble_probs.csv', probsAll);
+  }
+  return written;
+}
