@@ -6,4 +6,9 @@ import type { CommandSpec } from './defineCommand.js';
  */
 export const COMMANDS: Record<string, () => Promise<{ command: CommandSpec }>> = {
   convert: () => import('./commands/convert.js'),
+  'download-hpav18': () => import('./commands/download-hpav18.js'),
+  split: () => import('./commands/split.js'),
+  score: () => import('./commands/score.js'),
+  'sampler-analysis': () => import('./commands/sampler-analysis.js'),
+  synth: () => import('./commands/synth.js'),
 };
