@@ -41,7 +41,7 @@ export function classFrequencies(labels: ArrayLike<number>, numClasses: number, 
 }
 
 /** numpy's median: the middle value, or the mean of the two middle values for an even count. */
-export function median(values: ArrayLike<number>): number {
+export function numpyMedian(values: ArrayLike<number>): number {
   const s = Float64Array.from(values).sort();
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
@@ -61,7 +61,7 @@ export function classWeights(labels: ArrayLike<number>, numClasses: number, opts
     case 'none':
       break;
     case 'median':
-      num = median(freq);
+      num = numpyMedian(freq);
       break;
     case 'majority':
       num = Math.max(...freq);
