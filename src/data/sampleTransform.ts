@@ -1,0 +1,88 @@
+/**
+ * What the loader does to one stored sample: channel filter → resize → (augmentation | TTA ops) → float CHW.
+ * Shared by the main thread (`workers: 0`) and the loader worker threads, so both produce identical bytes.
+ */
+import { DataError, UsageError } from '../errors.js';
+import { type AugOp, type HwcImage, type ImageSize, applyOps, drawTrainOps, resizeBilinear, toFloatCHW } from './augment.js';
+import { applyChannelFilter, filterChannelCount } from './channelFilter.js';
+import type { ImageStore } from './ImageStore.js';
+import { seededRandom } from './seededRandom.js';
+
+/** The per-sample transform of a loader; plain data, so it can be posted to worker threads. */
+export type SampleTransform =
+  /** Resize + to-tensor: validation, test, and training without `aug` (seed-spec §10.1 steps 1 and 7). */
+  | { readonly kind: 'plain'; readonly height: number; readonly width: number }
+  /** The seed's training augmentation, drawn per sample from (seed, epoch, position in the epoch). */
+  | { readonly kind: 'train'; readonly height: number; readonly width: number }
+  /** Resize, then fixed ops (one TTA pipeline). */
+  | { readonly kind: 'ops'; readonly height: number; readonly width: number; readonly ops: readonly AugOp[] };
+
+/** The fixed parts of a loader's sample pipeline. */
+export interface SamplePipeline {
+  readonly filter: string;
+  readonly transform: SampleTransform;
+  readonly seed: number;
+}
+
+/** One sample to load: the store row, its position in the epoch (seeds the augmentation), the expected name. */
+export interface SampleRequest {
+  readonly row: number;
+  readonly position: number;
+  /** When given, the stored name at `row` must equal it (the seed's check, seed-spec §1.5). */
+  readonly name?: string;
+}
+
+/** Validates a transform's size; returns it. */
+export function transformSize(t: SampleTransform): ImageSize {
+  if (!(Number.isInteger(t.height) && Number.isInteger(t.width) && t.height > 0 && t.width > 0)) {
+    throw new UsageError(`loader transform: expected a positive integer height and width, received ${t.height}×${t.width}`);
+  }
+  return { height: t.height, width: t.width };
+}
+
+/** Channels, height and width of one output sample. */
+export function sampleShape(p: SamplePipeline): [number, number, number] {
+  const { height, width } = transformSize(p.transform);
+  return [filterChannelCount(p.filter), height, width];
+}
+
+/** Apply the pipeline's image transform to one channel-filtered image. */
+export function transformImage(img: HwcImage, p: SamplePipeline, epoch: number, position: number): HwcImage {
+  const t = p.transform;
+  const resized = resizeBilinear(img, transformSize(t));
+  switch (t.kind) {
+    case 'plain':
+      return resized;
+    case 'train':
+      return applyOps(resized, drawTrainOps(seededRandom(p.seed, epoch, position)));
+    case 'ops':
+      return applyOps(resized, t.ops);
+    default:
+      throw new UsageError(`loader transform: unknown kind in ${JSON.stringify(t)}`);
+  }
+}
+
+/**
+ * Read, check, filter, transform and convert `samples` into `out` (N × C × H × W float32, sample i at offset
+ * i·C·H·W). Returns `out`.
+ * @throws DataError when a stored name differs from the expected one (naming both, the row and the store).
+ */
+export function loadSamples(store: ImageStore, samples: readonly SampleRequest[], p: SamplePipeline, epoch: number, out?: Float32Array, where = 'store'): Float32Array {
+  const [C, H, W] = sampleShape(p);
+  const per = C * H * W;
+  const dst = out ?? new Float32Array(samples.length * per);
+  samples.forEach((s, i) => {
+    if (s.name !== undefined) {
+      const stored = store.nameAt(s.row);
+      if (stored !== s.name) {
+        throw new DataError(`${where}: row ${s.row} holds "${stored}" but the label CSV expects "${s.name}" there (sample ${s.position} of the epoch)`, {
+          hint: 'the store and the CSV must list the same ids in the same order (for Kaggle+HPAv18, use the merged CSV the converter wrote)',
+        });
+      }
+    }
+    const rgby = store.read(s.row);
+    const img: HwcImage = { data: applyChannelFilter(rgby, store.height, store.width, p.filter), height: store.height, width: store.width, channels: C };
+    toFloatCHW(transformImage(img, p, epoch, s.position), dst, i * per);
+  });
+  return dst;
+}
