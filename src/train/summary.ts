@@ -1,22 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { CheckpointError } from '../errors.js';
 import { writeFileAtomic } from '../io/writeFileAtomic.js';
-import { pyFloatRepr, pyRound, pyStrRepr, pythonJsonDumps } from './pythonRepr.js';
+import { formatMetricList, pyFloatRepr, type Metric } from '../metrics/f1.js';
 
-/** Metric values in the seed's order (f1_macro, f1_<class> × 28, acc): [name, value] pairs. */
-export type MetricList = Array<[string, number]>;
-
-/**
- * The seed's metric-list string (seed-spec §8): `[('f1_macro', 0.5123), ('f1_Nucleoplasm', 0.8612), …]`, i.e.
- * Python's `str()` of a list of (name, round(value, 4)) tuples. summary.json and threshold.json hold these.
- */
-export function formatMetricList(metrics: MetricList): string {
-  return `[${metrics.map(([name, v]) => `(${pyStrRepr(name)}, ${pyFloatRepr(pyRound(v, 4))})`).join(', ')}]`;
-}
-
-/** Parse a metric-list string back into pairs (values are the rounded ones). */
-export function parseMetricList(text: string): MetricList {
-  const out: MetricList = [];
+/** Parse the seed's metric-list string (`formatMetricList`) back into pairs (values are the rounded ones). */
+export function parseMetricList(text: string): Metric[] {
+  const out: Metric[] = [];
   const re = /\((['"])((?:\\.|(?!\1).)*)\1, (-?(?:\d+\.?\d*(?:e[+-]\d+)?|nan|inf))\)/g;
   for (const m of text.matchAll(re)) {
     const v = m[3] === 'nan' ? NaN : m[3] === 'inf' ? Infinity : m[3] === '-inf' ? -Infinity : Number(m[3]);
@@ -34,7 +23,31 @@ export interface SeedSummary {
 
 /** summary.json text exactly as the seed's `json.dump(…, indent=4, sort_keys=True)` writes it (no final newline). */
 export function formatSummaryJson(summary: SeedSummary): string {
-  return pythonJsonDumps(summary, { indent: 4, sortKeys: true, isInt: (path) => path.length === 1 && path[0] === 'epoch' });
+  return dumpsSorted(summary, [], 0);
+}
+
+/**
+ * Python's `json.dumps(v, indent=4, sort_keys=True)` (ensure_ascii, NaN/Infinity, float repr). Every number is
+ * a float except the top-level `epoch`: JavaScript cannot tell 1 from 1.0, and the seed's losses are floats.
+ */
+function dumpsSorted(v: unknown, path: string[], depth: number): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+    return path.length === 1 && path[0] === 'epoch' && Number.isInteger(v) ? String(v) : pyFloatRepr(v);
+  }
+  if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const items = Array.isArray(v)
+    ? v.map((e, i) => dumpsSorted(e, [...path, String(i)], depth + 1))
+    : Object.keys(v as object)
+        .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+        .sort()
+        .map((k) => `${dumpsSorted(k, [], 0)}: ${dumpsSorted((v as Record<string, unknown>)[k], [...path, k], depth + 1)}`);
+  const [open, close] = Array.isArray(v) ? ['[', ']'] : ['{', '}'];
+  if (items.length === 0) return open + close;
+  const pad = ' '.repeat(4 * (depth + 1));
+  return `${open}\n${pad}${items.join(`,\n${pad}`)}\n${' '.repeat(4 * depth)}${close}`;
 }
 
 /** Write summary.json atomically. */
@@ -68,8 +81,8 @@ export function readSummary(path: string): SeedSummary {
 export interface EpochRecord {
   /** 1-based epoch number. */
   epoch: number;
-  train: { loss: number; metrics: MetricList };
-  val: { loss: number; metrics: MetricList };
+  train: { loss: number; metrics: Metric[] };
+  val: { loss: number; metrics: Metric[] };
   /** The learning rate the epoch trained at (before the plateau scheduler's step). */
   lr: number;
   /** Wall time of the epoch (training + validation), in seconds. */
@@ -85,7 +98,7 @@ export interface TrainingHistory {
 }
 
 /** The value of `name` in a metric list (e.g. 'f1_macro'), or NaN when absent. */
-export function metricValue(metrics: MetricList, name: string): number {
+export function metricValue(metrics: readonly Metric[], name: string): number {
   return metrics.find(([n]) => n === name)?.[1] ?? NaN;
 }
 

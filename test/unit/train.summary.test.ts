@@ -3,39 +3,16 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pythonSkip, runPython, tempDir } from '../helpers/env.js';
-import { pyFloatRepr, pyRound, pythonJsonDumps } from '../../src/train/pythonRepr.js';
-import { formatMetricList, formatSummaryJson, parseMetricList, readHistory, readSummary, summaryFromHistory, writeHistory, writeSummary, type MetricList, type TrainingHistory } from '../../src/train/summary.js';
+import { formatMetricList, pyRound, type Metric } from '../../src/metrics/f1.js';
+import { formatSummaryJson, parseMetricList, readHistory, readSummary, summaryFromHistory, writeHistory, writeSummary, type TrainingHistory } from '../../src/train/summary.js';
 import { RunFolder, discoverFolds, foldDirName } from '../../src/train/runFolder.js';
 
-// A deterministic spread of floats: tiny, huge, integral, negative, near rounding ties.
-function sampleFloats(): number[] {
-  const xs = [0, -0, 1, -1, 0.1, 0.5, 1e-4, 1e-5, 1.5e-7, 1e15, 1e16, 123456789012345680, 2 ** 53, 0.03125, 0.09375, -0.03125, 0.00015, 0.00025, 0.12345, 0.99995, 0.49995, 3.14159265358979, 1 / 3, 2 / 3, 1e-300, 5e-324, 1.7976931348623157e308];
-  let s = 12345;
-  for (let i = 0; i < 200; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    const u = s / 2147483648;
-    xs.push((u - 0.3) * 10 ** Math.floor(u * 24 - 12));
-    xs.push(Math.round(u * 1e6) / 1e6);
-    xs.push(Math.round(u * 20000) / 20000);
-  }
-  return xs;
-}
-
-test('pyFloatRepr and pyRound equal Python repr(float) and round(x, 4)', { skip: pythonSkip('json') }, () => {
-  const xs = sampleFloats();
-  const py = JSON.parse(runPython('import json,sys; xs=[float(x) for x in json.loads(sys.stdin.read())]; print(json.dumps([[repr(x), repr(round(x, 4))] for x in xs]))', [], JSON.stringify(xs.map((x) => (Object.is(x, -0) ? '-0.0' : String(x))))));
-  xs.forEach((x, i) => {
-    assert.equal(pyFloatRepr(x), py[i][0], `repr(${x})`);
-    assert.equal(pyFloatRepr(pyRound(x, 4)), py[i][1], `round(${x}, 4)`);
-  });
-});
-
 const CLASS_NAMES = ['Nucleoplasm', 'Nuclear membrane', 'Nucleoli', 'Endoplasmic reticulum', 'Cytokinetic bridge', 'Rods & rings'];
-function metricList(seed: number): MetricList {
+function metricList(seed: number): Metric[] {
   return [['f1_macro', 0.51234567 + seed / 7], ...CLASS_NAMES.map((n, i): [string, number] => [`f1_${n}`, ((i * 0.173 + seed * 0.311) % 1) / (seed + 1)]), ['f1_zero', 0], ['acc', 0.96344999]];
 }
 
-test('formatMetricList equals str([(name, round(value, 4)), ...]) and parses back', { skip: pythonSkip('json') }, () => {
+test('parseMetricList reads back str([(name, round(value, 4)), ...]) (formatMetricList agrees)', { skip: pythonSkip('json') }, () => {
   const lists = [0, 1, 2, 3].map(metricList);
   const py = JSON.parse(runPython('import json,sys; print(json.dumps([str([(n, round(float(v), 4)) for n, v in l]) for l in json.loads(sys.stdin.read())]))', [], JSON.stringify(lists)));
   lists.forEach((l, i) => {
@@ -84,11 +61,6 @@ test('summary.json is byte-identical to json.dump(indent=4, sort_keys=True) of t
   } finally {
     cleanup();
   }
-});
-
-test('pythonJsonDumps without indent uses Python separators and ensure_ascii', () => {
-  assert.equal(pythonJsonDumps({ b: [1, 2.5, 'é'], a: { c: null, d: true } }, { sortKeys: true }), '{"a": {"c": null, "d": true}, "b": [1, 2.5, "\\u00e9"]}');
-  assert.equal(pythonJsonDumps([1], { isInt: () => false }), '[1.0]');
 });
 
 test('history.json round-trips non-finite values and is written atomically', () => {
