@@ -597,7 +597,9 @@ class PickleWriter {
     if (v === true || v === false) { this.bytes(v ? 0x88 : 0x89); return; }
     if (typeof v === 'bigint') { this.int(v); return; }
     if (typeof v === 'number') {
-      if (Number.isInteger(v) && !Object.is(v, -0)) { this.int(Number.isSafeInteger(v) ? v : BigInt(v)); return; }
+      // Safe integers are Python ints; other numbers (fractions, ±0, huge, NaN, ±Infinity) are floats. Use a
+      // bigint for an int beyond 2^53.
+      if (Number.isSafeInteger(v) && !Object.is(v, -0)) { this.int(v); return; }
       this.bytes(0x47); // BINFLOAT, big-endian
       this.ensure(8);
       this.buf.writeDoubleBE(v, this.len);

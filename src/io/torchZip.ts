@@ -240,7 +240,8 @@ export interface WriteTorchFileOptions {
  * Write `value` (a StateDict, or nested dicts/lists/numbers/strings holding StoredTensors) as a `torch.save`
  * zip checkpoint, atomically (temp file + rename). Python loads it with `torch.load(path, weights_only=True)`;
  * a Map of tensors loads into the matching module with `load_state_dict(sd, strict=True)`. Maps are written as
- * dicts, `OrderedDict` instances as OrderedDicts. Note: torch 1.13's weights_only loader refuses floats
+ * dicts, `OrderedDict` instances as OrderedDicts, arrays as lists; safe integers and bigints as ints, other
+ * numbers as floats. Note: torch 1.13's weights_only loader refuses floats
  * (it has no BINFLOAT opcode); torch ≥ 2.0 accepts them. Throws CheckpointError above 4 GB (zip64).
  */
 export function writeTorchFile(path: string, value: PickleInput, options: WriteTorchFileOptions = {}): void {
