@@ -42,7 +42,9 @@ export function barChartSvg(opts: BarChartOptions): string {
   const left = 70;
   const right = 80;
   const top = 40;
-  const legendRows = Math.ceil(opts.series.length / 4);
+  // Legend entries need ~290 px each; wrap into as many columns as fit.
+  const legendCols = Math.max(1, Math.floor((width - left - right) / 290));
+  const legendRows = Math.ceil(opts.series.length / legendCols);
   const bottom = 150 + legendRows * 18;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
@@ -84,8 +86,8 @@ export function barChartSvg(opts: BarChartOptions): string {
     out.push(`<text transform="translate(${x.toFixed(1)} ${top + plotH + 8}) rotate(45)" font-size="11">${esc(c)}</text>`);
   });
   opts.series.forEach((s, si) => {
-    const lx = left + (si % 4) * (plotW / 4);
-    const ly = height - legendRows * 18 + Math.floor(si / 4) * 18 - 4;
+    const lx = left + (si % legendCols) * (plotW / legendCols);
+    const ly = height - legendRows * 18 + Math.floor(si / legendCols) * 18 - 4;
     out.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${PALETTE[si % PALETTE.length]}"/>`);
     out.push(`<text x="${lx + 18}" y="${ly}" font-size="12">${esc(s.name)}</text>`);
   });
