@@ -7,7 +7,7 @@ import { temporaryPathFor, writeFileAtomic } from '../io/writeFileAtomic.js';
 import { openChannelSource, isDir, type ChannelSource } from './channelSource.js';
 import { readCsvColumn, readLabelCsv } from './csv.js';
 import { decodeGrey } from './decodeImage.js';
-import { Hdf5Writer, type Hdf5Compression } from './Hdf5Store.js';
+import { Hdf5Store, Hdf5Writer, type Hdf5Compression } from './Hdf5Store.js';
 import { decodeMultiHot, NUM_CLASSES } from './labels.js';
 import { CHANNEL_COLORS } from './PngFolderStore.js';
 
@@ -280,17 +280,33 @@ async function buildStore(job: StoreJob, o: BuildOptions): Promise<{ rows: numbe
   let state: StoreState = { fingerprint, done: 0, rows: 0, skipped: [] };
   const saved = readState(statePath);
   if (saved && saved.fingerprint === fingerprint && existsSync(partial)) {
+    // HDF5 is not crash-safe: after a kill, the partial file's metadata may be half-updated past the last flush,
+    // so appending to it in place can fail. Copy the checkpointed rows (already decoded; no PNG work) into a
+    // fresh file instead, and continue there. Any doubt (unreadable row, wrong name) restarts from scratch.
+    const fresh = `${partial}.resume`;
+    let old: Hdf5Store | undefined;
     try {
-      writer = await Hdf5Writer.openAppend(partial);
+      old = await Hdf5Store.open(partial);
       const expected = expectedNames(ids, saved);
-      const names = writer.length >= saved.rows ? writer.names().slice(0, saved.rows) : [];
-      if (names.length !== saved.rows || names.some((n, i) => n !== expected[i]) || writer.nameLength !== nameLength) throw new Error('stale');
-      writer.truncate(saved.rows);
+      if (old.length < saved.rows) throw new Error('short');
+      rmSync(fresh, { force: true });
+      writer = await Hdf5Writer.create(fresh, { height: o.size, width: o.size, nameLength, compression: o.compression });
+      for (let i = 0; i < saved.rows; i++) {
+        if (old.nameAt(i) !== expected[i]) throw new Error('stale');
+        writer.append(old.read(i), expected[i]);
+      }
+      writer.close();
+      old.close();
+      old = undefined;
+      renameSync(fresh, partial);
+      writer = await Hdf5Writer.openAppend(partial);
       state = { ...saved, skipped: [...saved.skipped] };
       if (!o.quiet) process.stderr.write(`resuming ${job.path} at row ${state.done} of ${ids.length}\n`);
     } catch {
+      old?.close();
       writer?.close();
       writer = undefined;
+      rmSync(fresh, { force: true });
     }
   }
   if (!writer) {

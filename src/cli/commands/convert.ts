@@ -31,6 +31,7 @@ export const command = defineCommand({
     'num-images': { type: 'string', description: 'keep only the first n rows of each source (testing aid)' },
     selection: { type: 'string', description: 'keep rows sharing at least one class with this list, e.g. 0,25' },
     'selection-hpav18': { type: 'string', description: 'the same for the HPAv18 rows (default: --selection)' },
+    'checkpoint-every': { type: 'string', default: '64', description: 'samples between resumable checkpoints' },
     quiet: { type: 'boolean', short: 'q', description: 'no progress output' },
   },
   async run(args) {
@@ -48,6 +49,7 @@ export const command = defineCommand({
       numImages: numberArg(args, 'num-images', { integer: true, min: 1 }),
       selection: classList(stringArg(args, 'selection'), 'selection'),
       selectionHpav18: classList(stringArg(args, 'selection-hpav18'), 'selection-hpav18'),
+      checkpointEvery: numberArg(args, 'checkpoint-every', { integer: true, min: 1 }),
       quiet,
       log: quiet ? undefined : (line) => console.log(line),
     });
