@@ -132,3 +132,16 @@ export function writeSubmissions(opts: WriteSubmissionsOptions): string[] {
   }
   return written;
 }
+
+/**
+ * Parse a `--fill-empty` value: a class index 0-27, or `none` (no fill files; the seed could not switch
+ * filling off, seed-spec §17.6).
+ * @throws UsageError for anything else
+ */
+export function parseFillEmpty(value: string | undefined, flag = '--fill-empty'): number | null {
+  if (value === undefined || value === '') return 25;
+  if (value.toLowerCase() === 'none') return null;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n >= NUM_CLASSES) throw new UsageError(`${flag} expects a class index 0-${NUM_CLASSES - 1} or "none" but received "${value}"`);
+  return n;
+}
