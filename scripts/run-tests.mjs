@@ -23,6 +23,7 @@ if (files.length === 0) {
 const concurrency = process.env.HPAIC_TEST_CONCURRENCY ?? '2';
 const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], {
   stdio: 'inherit',
-  env: { ...process.env, HPAIC_FROM_SOURCE: '1' },
+  // Test files run two at a time on 2 cores: one intra-op thread each avoids OpenMP oversubscription.
+  env: { HPAIC_NUM_THREADS: '1', OMP_NUM_THREADS: '1', ...process.env, HPAIC_FROM_SOURCE: '1' },
 });
 process.exit(res.status ?? 1);
