@@ -7,7 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CheckpointError } from '../errors.js';
 import { DTYPE_SIZE, numelOf, storedTensorProblem, type StateDict, type StoredDType, type StoredTensor } from './StoredTensor.js';
-import { writeFileAtomic } from './writeFileAtomic.js';
+import { writeChunksAtomic } from './writeChunksAtomic.js';
 
 const CODES: Record<StoredDType, string> = {
   float32: 'F32', float64: 'F64', float16: 'F16', bfloat16: 'BF16', int64: 'I64', int32: 'I32', int16: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
@@ -108,11 +108,15 @@ export function readSafetensors(path: string): SafetensorsContent {
  * aligned to its element size, as the reference writer does.
  */
 export function writeSafetensors(path: string, tensors: StateDict | Readonly<Record<string, StoredTensor>>, metadata: Readonly<Record<string, string>> = {}): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+  writeChunksAtomic(path, safetensorsChunks(tensors, metadata));
 }
 
-/** The bytes writeSafetensors writes. */
+/** The bytes writeSafetensors writes, as one buffer. */
 export function encodeSafetensors(tensors: StateDict | Readonly<Record<string, StoredTensor>>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
+  return Buffer.concat(safetensorsChunks(tensors, metadata));
+}
+
+function safetensorsChunks(tensors: StateDict | Readonly<Record<string, StoredTensor>>, metadata: Readonly<Record<string, string>>): Uint8Array[] {
   const list = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
   for (const [name, t] of list) {
     if (name === '__metadata__') throw new CheckpointError('cannot save a tensor named "__metadata__" in safetensors (the name is reserved)');
@@ -137,5 +141,5 @@ export function encodeSafetensors(tensors: StateDict | Readonly<Record<string, S
   if (pad) json = Buffer.concat([json, Buffer.alloc(pad, ' ')]);
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(json.length));
-  return Buffer.concat([len, json, ...order.map(({ e }) => e[1].data)]);
+  return [len, json, ...order.map(({ e }) => e[1].data)];
 }

@@ -10,7 +10,7 @@ import { crc32, inflateRawSync } from 'node:zlib';
 import { CheckpointError } from '../errors.js';
 import { isStoredTensor, type StateDict, type StoredTensor } from './StoredTensor.js';
 import { pickleTorch, unpickle, type PickleInput, type PickleValue } from './pickle.js';
-import { writeFileAtomic } from './writeFileAtomic.js';
+import { writeChunksAtomic } from './writeChunksAtomic.js';
 
 const LOCAL_SIG = 0x04034b50;
 const CENTRAL_SIG = 0x02014b50;
@@ -245,11 +245,16 @@ export interface WriteTorchFileOptions {
  * (it has no BINFLOAT opcode); torch ≥ 2.0 accepts them. Throws CheckpointError above 4 GB (zip64).
  */
 export function writeTorchFile(path: string, value: PickleInput, options: WriteTorchFileOptions = {}): void {
-  writeFileAtomic(path, encodeTorchFile(value, options.archiveName ?? archiveNameFor(path)));
+  writeChunksAtomic(path, torchFileChunks(value, options.archiveName ?? archiveNameFor(path)));
 }
 
 /** The checkpoint bytes writeTorchFile writes, as one buffer. */
 export function encodeTorchFile(value: PickleInput, archiveName = 'archive'): Uint8Array {
+  return Buffer.concat(torchFileChunks(value, archiveName));
+}
+
+/** The checkpoint as consecutive pieces (headers and the tensors' own buffers, uncopied). */
+function torchFileChunks(value: PickleInput, archiveName: string): Uint8Array[] {
   const { pickle, storages } = pickleTorch(value);
   const records: { name: string; data: Uint8Array }[] = [{ name: `${archiveName}/data.pkl`, data: pickle }];
   for (const s of storages) records.push({ name: `${archiveName}/data/${s.key}`, data: s.tensor.data });
@@ -312,7 +317,7 @@ export function encodeTorchFile(value: PickleInput, archiveName = 'archive'): Ui
   eocd.writeUInt16LE(records.length, 10);
   eocd.writeUInt32LE(cdSize, 12);
   eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...chunks, ...central, eocd]);
+  return [...chunks, ...central, eocd];
 }
 
 /** torch's archive name: the file name without extension, or 'archive' when that is not a plain name. */

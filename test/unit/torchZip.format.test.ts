@@ -8,6 +8,8 @@ import { crc32 } from 'node:zlib';
 import { tempDir } from '../helpers/env.js';
 import { encodeTorchFile, readStateDict, readTorchFile, writeTorchFile } from '../../src/io/torchZip.js';
 import { OrderedDict, type PickleValue } from '../../src/io/pickle.js';
+import { readWeights } from '../../src/io/readWeights.js';
+import { writeSafetensors } from '../../src/io/safetensors.js';
 import type { StateDict } from '../../src/io/StoredTensor.js';
 
 const { dir, cleanup } = tempDir('hpaic-zip-');
@@ -100,4 +102,19 @@ test('refuses empty files, non-zip files and zips without data.pkl', () => {
   const bytes = Buffer.from(encodeTorchFile(stateDict(), 'arch'));
   writeFileSync(renamed, Buffer.from(bytes.toString('latin1').replaceAll('arch/data.pkl', 'arch/data.pkx'), 'latin1'));
   assert.throws(() => readTorchFile(renamed), /has no <archive>\/data\.pkl record \(it has arch\/data\.pkx, arch\/data\/0/);
+});
+
+test('readWeights picks the format from the content, not the extension', () => {
+  const sd = stateDict();
+  const pt = join(dir, 'weights.bin');
+  writeTorchFile(pt, { state_dict: sd });
+  assert.deepEqual(readWeights(pt), { format: 'torch', tensors: sd, metadata: {} });
+  const st = join(dir, 'weights.pt');
+  writeSafetensors(st, sd, { mean: '[0.5]' });
+  assert.deepEqual(readWeights(st), { format: 'safetensors', tensors: sd, metadata: { mean: '[0.5]' } });
+  const text = join(dir, 'weights.txt');
+  writeFileSync(text, 'hello world');
+  assert.throws(() => readWeights(text), {
+    message: `${text}: not a weight file hpaic reads (a torch.save zip checkpoint or safetensors); it starts with bytes 68 65 6c 6c 6f 20 77 6f 72`,
+  });
 });
