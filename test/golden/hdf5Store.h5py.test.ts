@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hdf5Store, Hdf5Writer } from '../../src/data/Hdf5Store.js';
+import { checkStoredName } from '../../src/data/checkStoredName.js';
 import { DataError } from '../../src/errors.js';
 import { pythonSkip, runPython, tempDir } from '../helpers/env.js';
 
@@ -121,6 +122,23 @@ test('bad stores are DataErrors naming the file; LZF on incompressible data says
     assert.throws(() => w.append(noise, 'a'), (e: unknown) => e instanceof DataError && /writing image "a" failed/.test(e.message) && /zstd or none/.test((e as DataError).hint ?? ''));
     assert.equal(w.length, 0);
     w.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('the seed name check names the row and both names', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const p = join(dir, 'n.hdf5');
+    const w = await Hdf5Writer.create(p, { height: H, width: W, nameLength: 8, compression: 'none' });
+    w.append(image(0), 'a');
+    w.append(image(1), 'b');
+    w.close();
+    const s = await Hdf5Store.open(p);
+    checkStoredName(s, 1, 'b', p);
+    assert.throws(() => checkStoredName(s, 1, 'c', p), (e: unknown) => e instanceof DataError && e.message === `${p}: row 1 holds "b" but the CSV expects "c" there`);
+    s.close();
   } finally {
     cleanup();
   }
