@@ -7,6 +7,7 @@ export { OrderedDict, type PickleValue, type PickleInput } from './io/pickle.js'
 export { readTorchFile, readStateDict, writeTorchFile, type ReadStateDictOptions, type WriteTorchFileOptions, STATE_DICT_WRAPPER_KEYS } from './io/torchZip.js';
 export { readSafetensors, writeSafetensors, type SafetensorsContent } from './io/safetensors.js';
 export { readWeights, detectWeightFormat, type WeightFormat, type WeightsContent } from './io/readWeights.js';
+export { readWeights, detectWeightFormat, type WeightFormat, type WeightsContent } from './io/readWeights.js';
 export * from './data/labels.js';
 export * from './data/csv.js';
 export type { ImageStore } from './data/ImageStore.js';
