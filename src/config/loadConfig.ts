@@ -53,7 +53,9 @@ export function parseJsonText(text: string, source: string): unknown {
     const pos = jsonErrorPosition(body);
     const where = pos ? `${source}:${pos.line}:${pos.column}` : source;
     const near = pos ? ` near ${JSON.stringify(body.slice(pos.offset, pos.offset + 20) || '<end of file>')}` : '';
-    throw new ConfigError(`${where}: invalid JSON${near} (${(err as Error).message.split('\n')[0]})`, { cause: err });
+    // V8 appends the whole text to some messages ('Unexpected token '}', "{..." is not valid JSON'): drop it.
+    const reason = (err as Error).message.split('\n')[0]!.replace(/, ".*$/, '');
+    throw new ConfigError(`${where}: invalid JSON${near} (${reason})`, { cause: err });
   }
 }
 
