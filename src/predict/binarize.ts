@@ -25,6 +25,12 @@ export function sigmoid32(logits: ArrayLike<number>, numClasses = NUM_CLASSES): 
   return out;
 }
 
+/**
+ * A sigmoid over N×C logits giving float32 probabilities. The default is {@link sigmoid32}; an engine may pass
+ * its own (e.g. libtorch's float32 `sigmoid`) so that predictions match PyTorch on the same machine to the ulp.
+ */
+export type SigmoidFn = (logits: ArrayLike<number>) => Float32Array;
+
 /** A decision threshold: one value for every class, or one value per class. */
 export type Thresholds = number | readonly number[];
 

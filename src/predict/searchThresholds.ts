@@ -12,7 +12,7 @@
 import { DataError } from '../errors.js';
 import { NUM_CLASSES } from '../data/labels.js';
 import { SEED_F1_EPS } from '../metrics/f1.js';
-import { sigmoid32 } from './binarize.js';
+import { sigmoid32, type SigmoidFn } from './binarize.js';
 
 export interface ThresholdSearchOptions {
   /** Lowest candidate. Default 0.2. */
@@ -23,6 +23,8 @@ export interface ThresholdSearchOptions {
   num?: number;
   /** Number of classes C of the N×C matrices. Default 28. */
   numClasses?: number;
+  /** The sigmoid giving float32 probabilities (default {@link sigmoid32}). */
+  sigmoid?: SigmoidFn;
 }
 
 export interface ThresholdSearchResult {
@@ -106,7 +108,8 @@ export function searchThresholds(logits: ArrayLike<number>, targets: ArrayLike<n
   }
   const N = targets.length / C;
   if (N === 0) throw new DataError('searchThresholds: no validation samples');
-  const probs = sigmoid32(logits, C);
+  const probs = opts.sigmoid ? opts.sigmoid(logits) : sigmoid32(logits, C);
+  if (probs.length !== logits.length) throw new DataError(`searchThresholds: the sigmoid returned ${probs.length} values for ${logits.length} logits`);
   const cand = thresholdCandidates(opts.min ?? 0.2, opts.max ?? 0.8, opts.num ?? 1000);
   const K = cand.length;
   // The seed compares float32 probabilities with float32-cast thresholds.

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { NUM_CLASSES } from '../data/labels.js';
 import { fillEmpty as fillEmptyRows, writeSubmission } from '../data/csv.js';
-import { binarize, sigmoid32, type Thresholds } from './binarize.js';
+import { binarize, sigmoid32, type SigmoidFn, type Thresholds } from './binarize.js';
 import { writeProbabilityFile } from './probabilityFile.js';
 
 /** One threshold kind of one fold, e.g. `{ key: 'lb', threshold: 0.3 }`. */
@@ -32,6 +32,8 @@ export interface WriteSubmissionsOptions {
   probabilities?: boolean;
   /** Receives one line per file written (default: nothing). */
   log?: (line: string) => void;
+  /** The sigmoid giving float32 probabilities (default {@link sigmoid32}). */
+  sigmoid?: SigmoidFn;
 }
 
 /** `fold_<k>_<key>.csv`, `fold_<k>_<key>_fill<N>.csv`, `ensemble_<key>.csv`, … */
@@ -88,6 +90,7 @@ export function writeSubmissions(opts: WriteSubmissionsOptions): string[] {
       throw new DataError(`writeSubmissions: fold ${i + 1} has ${l.length / NUM_CLASSES} rows of logits but there are ${ids.length} test ids`);
     }
   });
+  const sigmoid = opts.sigmoid ?? ((l: ArrayLike<number>) => sigmoid32(l));
   const written: string[] = [];
   const write = (name: string, pred: Uint8Array): void => {
     const path = join(outDir, name);
@@ -111,7 +114,7 @@ export function writeSubmissions(opts: WriteSubmissionsOptions): string[] {
   // Per fold, every kind in file order; remember (fold logits, threshold) per kind for the ensemble.
   const byKey = new Map<string, { logits: Float32Array[]; thresholds: Thresholds[] }>();
   foldLogits.forEach((logits, f) => {
-    const probs = sigmoid32(logits);
+    const probs = sigmoid(logits);
     for (const { key, threshold } of thresholds[f]) {
       writeAll(`fold_${f + 1}`, key, probs, threshold);
       const e = byKey.get(key) ?? { logits: [], thresholds: [] };
@@ -122,10 +125,10 @@ export function writeSubmissions(opts: WriteSubmissionsOptions): string[] {
     writeProbs(`fold_${f + 1}_probs.csv`, probs);
   });
   if (foldLogits.length > 1) {
-    const probsAll = sigmoid32(meanLogits(foldLogits));
+    const probsAll = sigmoid(meanLogits(foldLogits));
     for (const [key, e] of byKey) {
       // A kind present in every fold reuses the all-fold mean; otherwise average the folds that have it.
-      const probs = e.logits.length === foldLogits.length ? probsAll : sigmoid32(meanLogits(e.logits));
+      const probs = e.logits.length === foldLogits.length ? probsAll : sigmoid(meanLogits(e.logits));
       writeAll('ensemble', key, probs, meanThresholds(e.thresholds));
     }
     writeProbs('ensemble_probs.csv', probsAll);

@@ -63,7 +63,7 @@ export function seedMetricList(pred: Uint8Array, targets: ArrayLike<number>): Me
  */
 export function evaluateThresholds(logits: ArrayLike<number>, targets: ArrayLike<number>, opts: ThresholdSearchOptions = {}): ThresholdEvaluation {
   const search = searchThresholds(logits, targets, opts);
-  const probs = sigmoid32(logits);
+  const probs = opts.sigmoid ? opts.sigmoid(logits) : sigmoid32(logits);
   const kinds: Record<ThresholdKey, Thresholds> = {
     default: DEFAULT_THRESHOLD,
     lb: LB_THRESHOLD,

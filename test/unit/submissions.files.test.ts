@@ -127,3 +127,15 @@ print(json.dumps(out))
     cleanup();
   }
 });
+
+test('an engine-provided sigmoid is used for every prediction and probability file', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const all = Array.from({ length: C }, (_, c) => c).join(' ');
+    writeSubmissions({ ids, foldLogits: [randomLogits(ids.length, 1)], thresholds: [foldThresholds(1)], outDir: dir, sigmoid: (l) => new Float32Array(l.length).fill(0.99) });
+    assert.equal(readFileSync(join(dir, 'fold_1_class_best.csv'), 'utf8').split('\n')[1], `${ids[0]},${all}`);
+    assert.equal(readProbabilityFile(join(dir, 'fold_1_probs.csv')).probs[0], Math.fround(0.99));
+  } finally {
+    cleanup();
+  }
+});
