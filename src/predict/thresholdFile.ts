@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { DataError } from '../errors.js';
 import { CLASS_NAMES, NUM_CLASSES } from '../data/labels.js';
-import { F1Accumulator, formatMetricList, type Metric } from '../metrics/f1.js';
+import { F1Accumulator, formatMetricList, pyFloatRepr, type Metric } from '../metrics/f1.js';
 import { writeFileAtomic } from '../io/writeFileAtomic.js';
 import { pythonJsonDumps } from '../io/pythonJsonDumps.js';
 import { binarize, sigmoid32, type Thresholds } from './binarize.js';
@@ -99,6 +99,37 @@ export function formatThresholdTable(ev: ThresholdEvaluation): string {
     lines.push(`${`macro F1 ${key}`.padEnd(24)} ${shown.padStart(9)}  ${ev.metrics[key][0][1].toFixed(4)}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * What threshold_finder prints for one fold (seed-spec §2.2): a "Fold i/n" banner, then each kind's label,
+ * threshold and metric list (Python reprs, e.g. `Best overall threshold:\n 0.4558558558558559`).
+ */
+export function formatFoldReport(ev: ThresholdEvaluation, fold: number, numFolds: number): string {
+  const rule = '-'.repeat(80);
+  const e = ev.entries;
+  const list = (t: number | number[]) => (typeof t === 'number' ? pyFloatRepr(t) : `[${t.map(pyFloatRepr).join(', ')}]`);
+  return [
+    '',
+    rule,
+    `Fold ${fold}/${numFolds}`,
+    rule,
+    '',
+    'Evaluating using a threshold of 0.5 for reference',
+    e.default.metrics,
+    '',
+    'Evaluating using a threshold of 0.3',
+    e.lb.metrics,
+    '',
+    'Best overall threshold:',
+    ` ${list(e.single_best.threshold)}`,
+    e.single_best.metrics,
+    '',
+    'Best thresholds per class:',
+    ` ${list(e.class_best.threshold)}`,
+    e.class_best.metrics,
+    '',
+  ].join('\n');
 }
 
 /** Assemble the file from per-fold entries (index 0 = `fold_1`). */

@@ -8,6 +8,7 @@ import {
   foldThresholdList,
   formatThresholdFile,
   formatThresholdTable,
+  formatFoldReport,
   readThresholdFile,
   writeThresholdFile,
 } from '../../src/predict/thresholdFile.js';
@@ -95,4 +96,8 @@ test('formatThresholdTable lists every class with its threshold and F1 at 0.5 an
   // The searched thresholds never do worse on the validation set than 0.5 (they include it as a candidate).
   assert.ok(ev.metrics.class_best[0][1] >= ev.metrics.default[0][1]);
   assert.equal(formatThresholdFile({ fold_1: ev.entries }).endsWith('}'), true);
+  const report = formatFoldReport(ev, 2, 5);
+  assert.match(report, /^Fold 2\/5$/m);
+  assert.match(report, /^Best overall threshold:\n 0\.\d+\n\[\('f1_macro', /m);
+  assert.match(report, /^Best thresholds per class:\n \[0\.\d+(, 0\.\d+){27}\]$/m);
 });
