@@ -7,7 +7,6 @@ export { OrderedDict, type PickleValue, type PickleInput } from './io/pickle.js'
 export { readTorchFile, readStateDict, writeTorchFile, type ReadStateDictOptions, type WriteTorchFileOptions, STATE_DICT_WRAPPER_KEYS } from './io/torchZip.js';
 export { readSafetensors, writeSafetensors, type SafetensorsContent } from './io/safetensors.js';
 export { readWeights, detectWeightFormat, type WeightFormat, type WeightsContent } from './io/readWeights.js';
-export { readWeights, detectWeightFormat, type WeightFormat, type WeightsContent } from './io/readWeights.js';
 export * from './data/labels.js';
 export * from './data/csv.js';
 export type { ImageStore } from './data/ImageStore.js';
@@ -48,6 +47,7 @@ export { ReduceLROnPlateau, reduceLrMessage, type LrTarget, type ReduceLROnPlate
 export { LrRangeTest, scheduledLr, plotSlice, suggestLr, LR_FINDER_DIVERGED, LR_FINDER_FINISHED, type LrRangeTestOptions, type LrHistory, type LrStepMode, type LrSuggestion } from './train/lrSchedule.js';
 export { formatSummaryJson, writeSummary, readSummary, parseMetricList, metricValue, summaryFromHistory, writeHistory, readHistory, type SeedSummary, type EpochRecord, type TrainingHistory } from './train/summary.js';
 export { RunFolder, foldPaths, foldDirName, discoverFolds, FOLD_FILES, RUN_FILES, type FoldPaths } from './train/runFolder.js';
+export { foldProgress, type FoldProgress } from './train/foldProgress.js';
 export { curvesSvg, writeCurves, lrFinderSvg, writeLrFinderPlot } from './train/plotCurves.js';
 export { lineChartSvg, stackedLineChartsSvg, lineChartPanel, type LineSeries, type LineChartOptions } from './plot/lineChartSvg.js';
 export { svgToPng } from './plot/svgToPng.js';
