@@ -144,12 +144,14 @@ export function readTorchFile(path: string): PickleValue {
   const zip: ZipReader = new ZipReader(path); // typed so that zip.fail() narrows
   try {
     zip.open();
-    const pkl = [...zip.entries.keys()].find((n) => /^[^/]+\/data\.pkl$/.test(n));
+    const names = [...zip.entries.keys()];
+    // TorchScript archives also hold a data.pkl, but theirs pickles the module's code objects.
+    if (names.some((n) => /^[^/]+\/(constants\.pkl|code\/)/.test(n))) {
+      zip.fail('this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint', 'in Python: torch.save(torch.jit.load(f).state_dict(), f2)');
+    }
+    const pkl = names.find((n) => /^[^/]+\/data\.pkl$/.test(n));
     if (!pkl) {
-      if ([...zip.entries.keys()].some((n) => /^[^/]+\/(constants\.pkl|code\/)/.test(n))) {
-        zip.fail('this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint', 'in Python: torch.save(torch.jit.load(f).state_dict(), f2)');
-      }
-      zip.fail(`not a PyTorch checkpoint: the zip archive has no <archive>/data.pkl record (it has ${[...zip.entries.keys()].slice(0, 5).join(', ') || 'no records'})`);
+      zip.fail(`not a PyTorch checkpoint: the zip archive has no <archive>/data.pkl record (it has ${names.slice(0, 5).join(', ') || 'no records'})`);
     }
     const prefix = pkl.slice(0, -'data.pkl'.length);
     const byteorder = zip.entries.get(`${prefix}byteorder`);

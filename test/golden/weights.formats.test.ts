@@ -1,7 +1,7 @@
 // Weight files against PyTorch 1.13 (/usr/bin/python3): files torch.save writes are read byte-identically,
 // files we write load with torch.load (also weights_only=True) and into torchvision's resnet18 with
 // strict=True, safetensors round-trip through a plain-Python reader/writer (struct + json + numpy), and the
-// errors for damaged, legacy and unsafe files say exactly what they should.
+// errors for damaged, legacy, TorchScript and unsafe files say exactly what they should.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -82,6 +82,10 @@ odd = {
 }
 torch.save(odd, d + '/odd.pt')
 torch.save(odd, d + '/odd_p4.pt', pickle_protocol=4)
+import zipfile  # the same archive re-zipped with deflate, as a user's zip tool might
+with zipfile.ZipFile(d + '/odd.pt') as zin, zipfile.ZipFile(d + '/odd_deflated.pt', 'w', zipfile.ZIP_DEFLATED) as zout:
+    for i in zin.infolist(): zout.writestr(i.filename, zin.read(i.filename))
+torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), d + '/script.pt')
 torch.save({'lr': 0.1, 'n': [1, 2, (3, 'a')], 'big': 2 ** 70, 'neg': -3, 'negbig': -2 ** 40, 's': 'hÃ©', 'none': None,
             't': True, 'bytes': b'\x00\xff', 'set': {5}, 'ints': {0: 'zero'}}, d + '/plain.pt')
 torch.save(dict(list(sd.items())[:3]), d + '/legacy.pt', _use_new_zipfile_serialization=False)
@@ -175,8 +179,8 @@ test('readStateDict unwraps {"model": sd, "epoch": 3} and strips DataParallel "m
   });
 });
 
-test('reads views, offsets, strides, shared storages, parameters and every dtype (protocols 2 and 4)', { skip }, () => {
-  for (const file of ['odd.pt', 'odd_p4.pt']) {
+test('reads views, offsets, strides, shared storages, parameters and every dtype (protocols 2 and 4, deflated)', { skip }, () => {
+  for (const file of ['odd.pt', 'odd_p4.pt', 'odd_deflated.pt']) {
     const v = readTorchFile(join(dir, file)) as Map<PickleValue, PickleValue>;
     assertSameTensors(v, expected.odd, file);
     // Tensors that share a storage must not share bytes in our records.
@@ -228,7 +232,7 @@ test('safetensors written by plain Python read identically, and round-trip TS â†
   assert.deepEqual(again.tensors, tensors);
 });
 
-test('errors: truncated, legacy and unsafe files are refused with exact messages', { skip }, () => {
+test('errors: truncated, damaged, legacy, TorchScript and unsafe files are refused with exact messages', { skip }, () => {
   const good = readFileSync(join(dir, 'r18_od.pt'));
   const cut = join(dir, 'cut.pt');
   writeFileSync(cut, good.subarray(0, good.length >> 1));
@@ -254,6 +258,14 @@ test('errors: truncated, legacy and unsafe files are refused with exact messages
     assert.ok(e instanceof CheckpointError);
     assert.equal(e.message, `${unsafe} (unsafe/data.pkl): refusing to load the Python global 'argparse.Namespace': hpaic loads only tensors, state dicts and plain values (like torch.load(weights_only=True))`);
     assert.equal(e.hint, 'in Python, re-save just the weights: torch.save(model.state_dict(), path)');
+    return true;
+  });
+
+  const script = join(dir, 'script.pt');
+  assert.throws(() => readStateDict(script), (e: unknown) => {
+    assert.ok(e instanceof CheckpointError);
+    assert.equal(e.message, `${script}: this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint`);
+    assert.equal(e.hint, 'in Python: torch.save(torch.jit.load(f).state_dict(), f2)');
     return true;
   });
 
