@@ -44,7 +44,7 @@ export { DEFAULTS as CONFIG_DEFAULTS } from './config/defaults.js';
 export { loadConfig, parseConfig, parseOverride, applyOverrides, resolveConfigPaths, saveResolvedConfig, RESOLVED_CONFIG_FILE, type ConfigOverrides, type ParseConfigOptions } from './config/loadConfig.js';
 export { EarlyStopping, improvesOn, type EarlyStoppingOptions, type EarlyStoppingState, type MetricMode } from './train/EarlyStopping.js';
 export { ReduceLROnPlateau, reduceLrMessage, type LrTarget, type ReduceLROnPlateauOptions, type ReduceLROnPlateauState } from './train/ReduceLROnPlateau.js';
-export { LrRangeTest, scheduledLr, plotSlice, suggestLr, LR_FINDER_DIVERGED, LR_FINDER_FINISHED, type LrRangeTestOptions, type LrHistory, type LrStepMode, type LrSuggestion } from './train/lrSchedule.js';
+export { LrRangeTest, scheduledLr, plotSlice, suggestLr, lrHistoryCsv, LR_FINDER_DIVERGED, LR_FINDER_FINISHED, type LrRangeTestOptions, type LrHistory, type LrStepMode, type LrSuggestion } from './train/lrSchedule.js';
 export { formatSummaryJson, writeSummary, readSummary, parseMetricList, metricValue, summaryFromHistory, writeHistory, readHistory, type SeedSummary, type EpochRecord, type TrainingHistory } from './train/summary.js';
 export { RunFolder, foldPaths, foldDirName, discoverFolds, FOLD_FILES, RUN_FILES, type FoldPaths } from './train/runFolder.js';
 export { foldProgress, type FoldProgress } from './train/foldProgress.js';

@@ -146,3 +146,9 @@ export function suggestLr(history: LrHistory, skipStart = 10, skipEnd = 5): LrSu
   for (let i = 1; i < g.length; i++) if (g[i]! < g[best]!) best = i;
   return { lr: view.lr[best]!, index: start + best };
 }
+
+/** The LR finder's CSV: a `lr,loss` header, then one row per recorded point (round-trip precision). */
+export function lrHistoryCsv(history: LrHistory): string {
+  const rows = history.lr.map((lr, i) => `${lr},${history.loss[i]}`);
+  return ['lr,loss', ...rows].join('\n') + '\n';
+}

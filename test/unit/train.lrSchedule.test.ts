@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pythonSkip, runPython } from '../helpers/env.js';
-import { LrRangeTest, gradient, plotSlice, scheduledLr, suggestLr } from '../../src/train/lrSchedule.js';
+import { LrRangeTest, gradient, lrHistoryCsv, plotSlice, scheduledLr, suggestLr } from '../../src/train/lrSchedule.js';
 
 /**
  * The seed's range_test loop and its Exponential/Linear schedulers on a real torch optimizer. torch 1.13's
@@ -97,6 +97,7 @@ test('scheduledLr: exp and linear endpoints; batches 0 and 1 both train at lr_1'
   t.record(1);
   assert.equal(t.history.lr[1], t.lrAt(2));
   assert.throws(() => new LrRangeTest({ startLr: 1e-6, smoothF: 1 }), /smooth_f must lie in \[0, 1\)/);
+  assert.equal(lrHistoryCsv({ lr: [1e-6, 0.5], loss: [0.7, 0.25] }), 'lr,loss\n0.000001,0.7\n0.5,0.25\n');
 });
 
 test('plotSlice skips 10 first / 5 last; suggestLr is the argmin of numpy.gradient', { skip: pythonSkip('numpy') }, () => {
