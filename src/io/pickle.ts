@@ -270,13 +270,18 @@ class Unpickler {
 
   private finish(v: unknown): unknown {
     // Anything left that is not plain data (a bare global, a storage) is outside what a checkpoint may return.
-    const check = (x: unknown, path: string): void => {
+    // Iterative with a visited set: memo references can make containers deep or even cyclic.
+    const seen = new Set<unknown>();
+    const todo: [unknown, string][] = [[v, '']];
+    while (todo.length > 0) {
+      const [x, path] = todo.pop()!;
       if (x instanceof Global) this.fail(`${path || 'the top level'} is the Python object ${x.path}, not a value hpaic can load`);
       if (x instanceof Storage) this.fail(`${path || 'the top level'} is a bare storage, not a tensor; save tensors instead`);
-      if (Array.isArray(x)) x.forEach((e, i) => check(e, `${path}[${i}]`));
-      else if (x instanceof Map) for (const [k, e] of x) check(e, `${path}[${JSON.stringify(String(k))}]`);
-    };
-    check(v, '');
+      if (typeof x !== 'object' || x === null || seen.has(x)) continue;
+      seen.add(x);
+      if (Array.isArray(x)) x.forEach((e, i) => todo.push([e, `${path}[${i}]`]));
+      else if (x instanceof Map) for (const [k, e] of x) todo.push([e, `${path}[${JSON.stringify(String(k))}]`]);
+    }
     return v;
   }
 
@@ -369,6 +374,7 @@ class Unpickler {
     const numel = numelOf(size);
     const shape = [...size];
     if (numel === 0) return { dtype, shape, data: new Uint8Array(0) };
+    if (numel * item > 2 ** 32) this.fail(`a tensor of shape [${shape.join(', ')}] would need ${numel * item} bytes, more than the 4 GB hpaic reads per tensor`);
     let last = offset;
     for (let i = 0; i < size.length; i++) last += (size[i] - 1) * stride[i];
     const storageNumel = Math.floor(storage.bytes.byteLength / item);

@@ -66,12 +66,13 @@ class ZipReader {
   /** Identify the format, then read the central directory. */
   open(): void {
     if (this.size === 0) this.fail('the file is empty (0 bytes); it is not a PyTorch checkpoint');
-    const head = this.read(0, Math.min(4, this.size));
+    const head = this.read(0, Math.min(9, this.size));
     if (head[0] === 0x80) {
       this.fail(`this is a legacy (pre-1.6, non-zip) PyTorch checkpoint, which hpaic cannot read; ${LEGACY_HINT}`);
     }
-    if (!(head.length === 4 && dv(head).getUint32(0, true) === LOCAL_SIG)) {
-      this.fail(`not a PyTorch checkpoint: it starts with bytes ${hex(head)}, not a zip archive (torch.save since 1.6) or safetensors file`);
+    if (head.length === 9 && head[8] === 0x7b) this.fail('this is a safetensors file, not a torch.save checkpoint; read it with readSafetensors or readWeights');
+    if (!(head.length >= 4 && dv(head).getUint32(0, true) === LOCAL_SIG)) {
+      this.fail(`not a PyTorch checkpoint: it starts with bytes ${hex(head.subarray(0, 4))}, not a zip archive (torch.save since 1.6)`);
     }
     // End of central directory: 22 bytes plus up to 64 KiB of comment, at the end of the file.
     const tailLen = Math.min(this.size, 22 + 0xffff);

@@ -104,6 +104,12 @@ test('the reader refuses damage and unknown opcodes with the byte position', () 
   assert.throws(() => unpickle(bytes([0x80, 2, 0x4e, 0x4e, 0x61, 0x2e]), { source: 's' }), { message: 's: the pickle adds items to a None where a list was expected (byte 4)' });
 });
 
+test('a list that contains itself (memo reference) loads without looping', () => {
+  // EMPTY_LIST, BINPUT 0, BINGET 0, APPEND, STOP: l = []; l.append(l)
+  const v = unpickle(bytes([0x80, 2, 0x5d, 0x71, 0, 0x68, 0, 0x61, 0x2e]), { source: 's' }) as PickleValue[];
+  assert.equal(v[0], v);
+});
+
 test('protocol 4/5 opcodes: FRAME, MEMOIZE, SHORT_BINUNICODE, BINBYTES, sets', () => {
   // {'a': {1, 2}, 'b': b'\x09\x08'} as protocol 4 writes it
   const v = unpickle(bytes([0x80, 4, 0x95, 0, 0, 0, 0, 0, 0, 0, 0, 0x7d, 0x94, 0x28, 0x8c, 1], 'a', [0x94, 0x8f, 0x94, 0x28, 0x4b, 1, 0x4b, 2, 0x90, 0x8c, 1], 'b', [0x43, 2, 9, 8, 0x75, 0x2e]), { source: 's' });

@@ -94,7 +94,7 @@ test('refuses empty files, non-zip files and zips without data.pkl', () => {
   const text = join(dir, 'text.pt');
   writeFileSync(text, 'hello world');
   assert.throws(() => readTorchFile(text), {
-    message: `${text}: not a PyTorch checkpoint: it starts with bytes 68 65 6c 6c, not a zip archive (torch.save since 1.6) or safetensors file`,
+    message: `${text}: not a PyTorch checkpoint: it starts with bytes 68 65 6c 6c, not a zip archive (torch.save since 1.6)`,
   });
   assert.throws(() => readTorchFile(join(dir, 'missing.pt')), /cannot open checkpoint .*missing\.pt: ENOENT/);
   // A zip whose records are not a torch archive (renamed data.pkl).
@@ -112,6 +112,7 @@ test('readWeights picks the format from the content, not the extension', () => {
   const st = join(dir, 'weights.pt');
   writeSafetensors(st, sd, { mean: '[0.5]' });
   assert.deepEqual(readWeights(st), { format: 'safetensors', tensors: sd, metadata: { mean: '[0.5]' } });
+  assert.throws(() => readTorchFile(st), { message: `${st}: this is a safetensors file, not a torch.save checkpoint; read it with readSafetensors or readWeights` });
   const text = join(dir, 'weights.txt');
   writeFileSync(text, 'hello world');
   assert.throws(() => readWeights(text), {
