@@ -2,6 +2,15 @@
  * hpaic's public library API. See README.md ("Library") and docs/interfaces.md for the contracts.
  */
 export * from './errors.js';
+// The engine: tensors, layers, optimizers, models and their weights.
+export { Tensor, type Device, type Operand, type DType, tensor, fromBytes, zeros, ones, empty, full, rand, randn, arange, randperm, cat, stack, where, tidy, keep, noGrad, liveTensors, setNumThreads, getNumThreads, manualSeed, cudaAvailable, cudaDeviceCount, engineInfo, F } from './tensor/index.js';
+export * as nn from './nn/index.js';
+export { Module } from './nn/Module.js';
+export { Optimizer, Adam, SGD, type OptimizerState, type AdamOptions, type SGDOptions } from './optim/index.js';
+export { createModel, registerModel, listModels, type ModelOptions, type ModelBuilder } from './models/registry.js';
+export { ResNet, resnet18, resnet34, resnet50, resnet101, resnet152, type ResNetOptions } from './models/resnet.js';
+export { adaptiveHead, type HeadKind } from './models/heads.js';
+export { loadWeights, saveWeights, toStored, fromStored, modelStateRecords, loadStateRecords } from './models/weights.js';
 export { type StoredDType, type StoredTensor, type StateDict, DTYPE_SIZE, numelOf, isStoredTensor } from './io/StoredTensor.js';
 export { OrderedDict, type PickleValue, type PickleInput } from './io/pickle.js';
 export { readTorchFile, readStateDict, writeTorchFile, type ReadStateDictOptions, type WriteTorchFileOptions, STATE_DICT_WRAPPER_KEYS } from './io/torchZip.js';
@@ -10,7 +19,7 @@ export { readWeights, detectWeightFormat, type WeightFormat, type WeightsContent
 export * from './data/labels.js';
 export * from './data/csv.js';
 export type { ImageStore } from './data/ImageStore.js';
-export { decodeGrey, decodeRgb, type DecodeGreyOptions, type GreyImage } from './data/decodeImage.js';
+export { decodeGrey, decodeRgb, decodeChannelsRgby, type DecodeGreyOptions, type GreyImage } from './data/decodeImage.js';
 export { decodePngSync } from './data/decodePngSync.js';
 export { Hdf5Store, Hdf5Writer, loadH5wasm, HDF5_COMPRESSIONS, type Hdf5Compression, type Hdf5WriterOptions } from './data/Hdf5Store.js';
 export { PngFolderStore, CHANNEL_COLORS, type ChannelColor } from './data/PngFolderStore.js';

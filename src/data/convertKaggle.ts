@@ -6,7 +6,7 @@ import { Progress } from '../io/progress.js';
 import { temporaryPathFor, writeFileAtomic } from '../io/writeFileAtomic.js';
 import { openChannelSource, isDir, type ChannelSource } from './channelSource.js';
 import { readCsvColumn, readLabelCsv } from './csv.js';
-import { decodeGrey } from './decodeImage.js';
+import { decodeChannelsRgby } from './decodeImage.js';
 import { Hdf5Store, Hdf5Writer, type Hdf5Compression } from './Hdf5Store.js';
 import { decodeMultiHot, NUM_CLASSES } from './labels.js';
 import { CHANNEL_COLORS } from './PngFolderStore.js';
@@ -236,27 +236,24 @@ interface BuildOptions {
 
 type Loaded = { ok: true; image: Uint8Array } | { ok: false; error: DataError; file: string };
 
-/** Decode the four channels of one sample and interleave them as H×W×4 RGBY. Never rejects for bad data. */
+/** Read and decode the four channels of one sample as H×W×4 RGBY. Never rejects for bad data. */
 async function loadSample(row: Row, size: number): Promise<Loaded> {
-  const n = size * size;
-  const image = new Uint8Array(n * 4);
-  const errors: ({ error: DataError; file: string } | undefined)[] = [];
-  await Promise.all(
-    CHANNEL_COLORS.map(async (color, c) => {
-      const file = row.source.describe(row.id, color);
-      try {
-        const bytes = await row.source.read(row.id, color);
-        const g = await decodeGrey(bytes, { file, width: size, height: size });
-        for (let p = 0, o = c; p < n; p++, o += 4) image[o] = g.data[p];
-      } catch (err) {
-        if (!(err instanceof DataError)) throw err;
-        errors[c] = { error: err, file };
-      }
-    }),
-  );
-  // Report the first bad channel in colour order, so the message does not depend on timing.
-  const first = errors.find((e) => e !== undefined);
-  return first ? { ok: false, ...first } : { ok: true, image };
+  const files = CHANNEL_COLORS.map((color) => row.source.describe(row.id, color));
+  try {
+    const bytes = await Promise.allSettled(CHANNEL_COLORS.map((color) => row.source.read(row.id, color)));
+    // Report the first bad channel in colour order, so the message does not depend on timing.
+    const c = bytes.findIndex((b) => b.status === 'rejected');
+    if (c >= 0) throw (bytes[c] as PromiseRejectedResult).reason;
+    const image = await decodeChannelsRgby(
+      bytes.map((b) => (b as PromiseFulfilledResult<Uint8Array>).value),
+      { files, width: size, height: size },
+    );
+    return { ok: true, image };
+  } catch (err) {
+    if (!(err instanceof DataError)) throw err;
+    const file = files.find((f) => err.message.startsWith(f)) ?? files[0];
+    return { ok: false, error: err, file };
+  }
 }
 
 async function buildStore(job: StoreJob, o: BuildOptions): Promise<{ rows: number; skipped: SkippedSample[]; converted: number }> {

@@ -34,7 +34,56 @@ sharp.cache(false);
  */
 export async function decodeGrey(input: Uint8Array | string, opts: DecodeGreyOptions): Promise<GreyImage> {
   const { file } = opts;
-  const src = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const src = typeof input === 'string' ? input : asBuffer(input);
+  const { width, height } = await checkHeader(src, opts);
+  let data: Buffer;
+  try {
+    // sharp turns grey into sRGB on raw output; channel 0 holds the stored values.
+    data = await sharp(src, { failOn: 'error' }).extractChannel(0).raw().toBuffer();
+  } catch (err) {
+    throw new DataError(`${file}: the image data is corrupt (${firstLine(err)})`, { cause: err });
+  }
+  if (data.length !== width * height) {
+    throw new DataError(`${file}: decoded ${data.length} bytes, expected ${width}×${height} = ${width * height}`);
+  }
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width, height };
+}
+
+/**
+ * Decode four grey 8-bit channel images (red, green, blue, yellow PNGs of one sample) into one interleaved
+ * `height × width × 4` buffer, the stored RGBY layout. Decoding and interleaving run in libvips' threads
+ * (`joinChannel`), so the JavaScript thread stays free for the HDF5 writes. Each file is checked as in
+ * {@link decodeGrey}.
+ * @throws DataError naming the first bad file (in channel order).
+ */
+export async function decodeChannelsRgby(inputs: readonly Uint8Array[], opts: Omit<DecodeGreyOptions, 'file' | 'strictGrey'> & { files: readonly string[] }): Promise<Uint8Array> {
+  if (inputs.length !== 4 || opts.files.length !== 4) throw new RangeError('decodeChannelsRgby needs 4 images and 4 file names');
+  const bufs = inputs.map(asBuffer);
+  const heads = await Promise.allSettled(bufs.map((b, c) => checkHeader(b, { ...opts, file: opts.files[c] })));
+  const bad = heads.find((h) => h.status === 'rejected');
+  if (bad) throw (bad as PromiseRejectedResult).reason;
+  const { width, height } = (heads[0] as PromiseFulfilledResult<{ width: number; height: number }>).value;
+  for (let c = 1; c < 4; c++) {
+    const h = (heads[c] as PromiseFulfilledResult<{ width: number; height: number }>).value;
+    if (h.width !== width || h.height !== height) {
+      throw new DataError(`${opts.files[c]}: expected ${width}×${height} pixels like ${opts.files[0]} but the image is ${h.width}×${h.height}`);
+    }
+  }
+  let data: Buffer;
+  try {
+    data = await sharp(bufs[0], { failOn: 'error' }).joinChannel(bufs.slice(1), { failOn: 'error' }).toColourspace('multiband').raw().toBuffer();
+  } catch (err) {
+    // Find which file is corrupt, for the message.
+    for (let c = 0; c < 4; c++) await decodeGrey(bufs[c], { ...opts, file: opts.files[c] });
+    throw new DataError(`${opts.files.join(', ')}: the channels do not decode together (${firstLine(err)})`, { cause: err });
+  }
+  if (data.length !== width * height * 4) throw new DataError(`${opts.files[0]}: decoded ${data.length} bytes, expected ${width}×${height}×4`);
+  return new Uint8Array(data.buffer, data.byteOffset, data.length);
+}
+
+/** Header checks shared by the decoders: decodable, the expected size, 8-bit, and (strict) one channel. */
+async function checkHeader(src: Buffer | string, opts: DecodeGreyOptions): Promise<{ width: number; height: number }> {
+  const { file } = opts;
   let meta: Metadata;
   try {
     meta = await sharp(src, { failOn: 'error' }).metadata();
@@ -49,23 +98,15 @@ export async function decodeGrey(input: Uint8Array | string, opts: DecodeGreyOpt
   if (meta.depth !== 'uchar' && meta.depth !== 'char') {
     throw new DataError(`${file}: expected an 8-bit image but found ${depthName(meta.depth)}`);
   }
-  const strict = opts.strictGrey ?? true;
   const channels = meta.channels ?? 0;
-  if (strict && channels !== 1) {
+  if ((opts.strictGrey ?? true) && channels !== 1) {
     throw new DataError(`${file}: expected a single-channel (grey) image but found ${channels} channels (${meta.space ?? '?'})`);
   }
-  let data: Buffer;
-  try {
-    const img = sharp(src, { failOn: 'error' });
-    // sharp turns grey into sRGB on raw output; channel 0 holds the stored values.
-    data = await img.extractChannel(0).raw().toBuffer();
-  } catch (err) {
-    throw new DataError(`${file}: the image data is corrupt (${firstLine(err)})`, { cause: err });
-  }
-  if (data.length !== width * height) {
-    throw new DataError(`${file}: decoded ${data.length} bytes, expected ${width}×${height} = ${width * height}`);
-  }
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width, height };
+  return { width, height };
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /**
@@ -75,7 +116,7 @@ export async function decodeGrey(input: Uint8Array | string, opts: DecodeGreyOpt
  */
 export async function decodeRgb(input: Uint8Array, file: string): Promise<{ data: Uint8Array; width: number; height: number }> {
   try {
-    const { data, info } = await sharp(Buffer.from(input.buffer, input.byteOffset, input.byteLength), { failOn: 'error' })
+    const { data, info } = await sharp(asBuffer(input), { failOn: 'error' })
       .toColourspace('srgb')
       .removeAlpha()
       .raw()

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { decodeGrey } from '../../src/data/decodeImage.js';
+import { decodeChannelsRgby, decodeGrey } from '../../src/data/decodeImage.js';
 import { decodePngSync } from '../../src/data/decodePngSync.js';
 import { DataError } from '../../src/errors.js';
 import { sharedData } from '../helpers/env.js';
@@ -66,4 +66,18 @@ test('16-bit, wrong-size, colour and corrupt images are DataErrors naming the fi
   await assert.rejects(decodeGrey(rgb, { file: 'rgb.png' }), /rgb\.png: expected a single-channel \(grey\) image but found 3 channels/);
   const first = await decodeGrey(rgb, { file: 'rgb.png', strictGrey: false });
   assert.ok(first.data.every((v) => v === 1));
+});
+
+test('four real channel PNGs decode and interleave to RGBY with each plane equal to Pillow', { skip: samples.skip }, async () => {
+  const four = stats().filter((s) => s.bitDepth === 8).slice(0, 4);
+  const files = four.map((s) => join(samples.path, s.file));
+  const rgby = await decodeChannelsRgby(files.map((f) => readFileSync(f)), { files, width: 512, height: 512 });
+  assert.equal(rgby.length, 512 * 512 * 4);
+  four.forEach((s, c) => {
+    const plane = new Uint8Array(512 * 512);
+    for (let p = 0; p < plane.length; p++) plane[p] = rgby[p * 4 + c];
+    assert.equal(sha(plane), s.sha, s.file);
+  });
+  const bad = [...files.slice(0, 3), join(samples.path, stats().find((s) => s.bitDepth === 16)!.file)];
+  await assert.rejects(decodeChannelsRgby(bad.map((f) => readFileSync(f)), { files: bad, width: 512, height: 512 }), (e: unknown) => e instanceof DataError && e.message.startsWith(bad[3]));
 });
