@@ -98,3 +98,10 @@ export function stack(xs: Tensor[], dim = 0): Tensor {
 export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   return new Tensor(native('where', [cond, a, b], () => addon().where(cond.handle, a.handle, b.handle)));
 }
+
+/** A tensor from raw little-endian bytes of `dtype` (any dtype, float16/bfloat16 included). */
+export function fromBytes(bytes: Uint8Array, shape: number[], dtype: DType): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (bytes.byteLength !== n * DTYPE_SIZE[dtype]) throw new RangeError(`fromBytes(): shape [${shape.join(', ')}] of ${dtype} needs ${n * DTYPE_SIZE[dtype]} bytes but received ${bytes.byteLength}`);
+  return new Tensor(native('fromBuffer', [], () => addon().fromBuffer(bytes, shape, DTYPE_CODE[dtype])));
+}

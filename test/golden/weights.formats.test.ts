@@ -89,7 +89,7 @@ torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), d + '/script.pt')
 torch.save({'lr': 0.1, 'n': [1, 2, (3, 'a')], 'big': 2 ** 70, 'neg': -3, 'negbig': -2 ** 40, 's': 'hé', 'none': None,
             't': True, 'bytes': b'\x00\xff', 'set': {5}, 'ints': {0: 'zero'}}, d + '/plain.pt')
 torch.save(dict(list(sd.items())[:3]), d + '/legacy.pt', _use_new_zipfile_serialization=False)
-torch.save({'args': argparse.Namespace(lr=0.1), 'model': sd}, d + '/unsafe.pt')
+torch.save({'args': argparse.Namespace(lr=0.1), 'w': torch.zeros(2)}, d + '/unsafe.pt')
 st = {'a.weight': torch.randn(3, 4), 'b.half': torch.randn(5).half(), 'c.bf16': torch.randn(3).bfloat16(), 'd.long': torch.arange(3),
       'e.bool': torch.tensor([True, False, False]), 'f.u8': torch.arange(7, dtype=torch.uint8), 'g.i8': torch.tensor([-1], dtype=torch.int8),
       'h.i16': torch.tensor([2], dtype=torch.int16), 'i.i32': torch.tensor([3], dtype=torch.int32), 'j.f64': torch.randn(2, dtype=torch.float64),
