@@ -119,3 +119,15 @@ test('readWeights picks the format from the content, not the extension', () => {
     message: `${text}: not a weight file hpaic reads (a torch.save zip checkpoint or safetensors); it starts with bytes 68 65 6c 6c 6f 20 77 6f 72`,
   });
 });
+
+test('zip64 archives (4 GB or more) are refused clearly', () => {
+  const bytes = Buffer.from(encodeTorchFile(stateDict(), 'big'));
+  bytes.writeUInt32LE(0xffffffff, bytes.length - 22 + 16); // central directory offset saturated: the zip64 value is needed
+  const path = join(dir, 'big.pt');
+  writeFileSync(path, bytes);
+  assert.throws(() => readTorchFile(path), (e: unknown) => {
+    assert.equal((e as Error).message, `${path}: the checkpoint is a zip64 archive (4 GB or more), which hpaic does not read`);
+    assert.equal((e as { hint?: string }).hint, 'save the weights as safetensors, or save a smaller state dict');
+    return true;
+  });
+});
