@@ -42,6 +42,13 @@ function checkImage(img: HwcImage): void {
   }
 }
 
+/** i / 255 as float32: torchvision's to_tensor scaling. */
+const INV255 = (() => {
+  const lut = new Float32Array(256);
+  for (let i = 0; i < 256; i++) lut[i] = i / 255;
+  return lut;
+})();
+
 function blank(height: number, width: number, channels: number): HwcImage {
   return { data: new Uint8Array(height * width * channels), height, width, channels };
 }
@@ -195,33 +202,133 @@ export function resizeBilinear(img: HwcImage, size: ImageSize): HwcImage {
 // Flips and transpose (exact pixel moves).
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Flips and transpose in one pass: flip horizontally (`h`) and vertically (`v`) first, then transpose (`t`). */
-function dihedral(img: HwcImage, h: boolean, v: boolean, t: boolean): HwcImage {
-  const { height: H, width: W, channels: C, data } = img;
-  const outH = t ? W : H;
-  const outW = t ? H : W;
-  const out = blank(outH, outW, C);
-  const o = out.data;
-  // Output (y', x') reads the flipped image at (y, x) = t ? (x', y') : (y', x'); flips map that back to the source.
-  let q = 0;
-  for (let yo = 0; yo < outH; yo++) {
-    for (let xo = 0; xo < outW; xo++) {
-      let y = t ? xo : yo;
-      let x = t ? yo : xo;
-      if (h) x = W - 1 - x;
-      if (v) y = H - 1 - y;
-      const p = (y * W + x) * C;
+/** A run of flips/transposes as one element of the dihedral group: flip (`h`, `v`) first, then transpose (`t`). */
+interface Dihedral {
+  h: boolean;
+  v: boolean;
+  t: boolean;
+}
+
+/** Compose `state` with one more flip/transpose applied after it (the group is closed, so this stays exact). */
+function composeDihedral(state: Dihedral, kind: 'hflip' | 'vflip' | 'transpose'): void {
+  if (kind === 'transpose') state.t = !state.t;
+  // After a transpose, flipping the output horizontally is flipping the input vertically, and vice versa.
+  else if ((kind === 'hflip') !== state.t) state.h = !state.h;
+  else state.v = !state.v;
+}
+
+/**
+ * One pass over the output: pixel (y, x) reads the dihedral-transformed source, optionally through a
+ * fixed-point rotation of the intermediate image (Pillow's affine loop), picking `chanMap` channels (the
+ * channel filter, fused). Source offsets are linear in the intermediate coordinates, so no per-pixel branches.
+ */
+function gather(src: HwcImage, chanMap: readonly number[], d: Dihedral, rot: FixedRotation | null): HwcImage {
+  const { height: H, width: W, channels: sc, data } = src;
+  const Hi = d.t ? W : H;
+  const Wi = d.t ? H : W;
+  const C = chanMap.length;
+  const base = ((d.v ? H - 1 : 0) * W + (d.h ? W - 1 : 0)) * sc;
+  const rowStep = (d.v ? -1 : 1) * W * sc;
+  const colStep = (d.h ? -1 : 1) * sc;
+  const dy = d.t ? colStep : rowStep;
+  const dx = d.t ? rowStep : colStep;
+  const out = new Uint8Array(Hi * Wi * C);
+  const c0 = chanMap[0];
+  const c1 = chanMap[1] ?? 0;
+  const c2 = chanMap[2] ?? 0;
+  if (!rot) {
+    let q = 0;
+    for (let y = 0; y < Hi; y++) {
+      let p = base + y * dy;
       if (C === 3) {
-        o[q] = data[p];
-        o[q + 1] = data[p + 1];
-        o[q + 2] = data[p + 2];
-        q += 3;
+        for (let x = 0; x < Wi; x++, p += dx, q += 3) {
+          out[q] = data[p + c0];
+          out[q + 1] = data[p + c1];
+          out[q + 2] = data[p + c2];
+        }
       } else {
-        for (let c = 0; c < C; c++) o[q++] = data[p + c];
+        for (let x = 0; x < Wi; x++, p += dx) for (let c = 0; c < C; c++) out[q++] = data[p + chanMap[c]];
+      }
+    }
+  } else {
+    const { f0, f1, f3, f4 } = rot;
+    let fx = rot.fx;
+    let fy = rot.fy;
+    for (let y = 0; y < Hi; y++) {
+      let xx = fx;
+      let yy = fy;
+      let q = y * Wi * C;
+      for (let x = 0; x < Wi; x++, q += C) {
+        const xi = xx >> 16;
+        const yi = yy >> 16;
+        if (xi >= 0 && xi < Wi && yi >= 0 && yi < Hi) {
+          const p = base + yi * dy + xi * dx;
+          if (C === 3) {
+            out[q] = data[p + c0];
+            out[q + 1] = data[p + c1];
+            out[q + 2] = data[p + c2];
+          } else {
+            for (let c = 0; c < C; c++) out[q + c] = data[p + chanMap[c]];
+          }
+        }
+        xx += f0;
+        yy += f3;
+      }
+      fx += f1;
+      fy += f4;
+    }
+  }
+  return { data: out, height: Hi, width: Wi, channels: C };
+}
+
+/** `gather` writing float CHW /255 straight into `dst` at `offset` (the loader's path when no colour op follows). */
+function gatherToFloat(src: HwcImage, chanMap: readonly number[], d: Dihedral, rot: FixedRotation | null, dst: Float32Array, offset: number): void {
+  const { height: H, width: W, channels: sc, data } = src;
+  const Hi = d.t ? W : H;
+  const Wi = d.t ? H : W;
+  const C = chanMap.length;
+  const hw = Hi * Wi;
+  if (offset + hw * C > dst.length) throw new UsageError(`augment: output of ${dst.length} floats is too small for ${C}×${Hi}×${Wi} at offset ${offset}`);
+  const base = ((d.v ? H - 1 : 0) * W + (d.h ? W - 1 : 0)) * sc;
+  const rowStep = (d.v ? -1 : 1) * W * sc;
+  const colStep = (d.h ? -1 : 1) * sc;
+  const dy = d.t ? colStep : rowStep;
+  const dx = d.t ? rowStep : colStep;
+  const inv = INV255;
+  for (let c = 0; c < C; c++) {
+    // One plane at a time: sequential writes, and the source channel offset is a constant.
+    const o0 = offset + c * hw;
+    const b = base + chanMap[c];
+    if (!rot) {
+      for (let y = 0, o = o0; y < Hi; y++) {
+        let p = b + y * dy;
+        for (let x = 0; x < Wi; x++, p += dx) dst[o++] = inv[data[p]];
+      }
+    } else {
+      const { f0, f1, f3, f4 } = rot;
+      let fx = rot.fx;
+      let fy = rot.fy;
+      for (let y = 0, o = o0; y < Hi; y++) {
+        let xx = fx;
+        let yy = fy;
+        for (let x = 0; x < Wi; x++, o++) {
+          const xi = xx >> 16;
+          const yi = yy >> 16;
+          dst[o] = xi >= 0 && xi < Wi && yi >= 0 && yi < Hi ? inv[data[b + yi * dy + xi * dx]] : 0;
+          xx += f0;
+          yy += f3;
+        }
+        fx += f1;
+        fy += f4;
       }
     }
   }
-  return out;
+}
+
+const IDENTITY_CHANNELS = [[0], [0, 1], [0, 1, 2], [0, 1, 2, 3]];
+
+function dihedral(img: HwcImage, h: boolean, v: boolean, t: boolean): HwcImage {
+  return gather(img, IDENTITY_CHANNELS[img.channels - 1], { h, v, t }, null);
 }
 
 /** Mirror left ↔ right (PIL `FLIP_LEFT_RIGHT`, torchvision `hflip`). */
@@ -254,65 +361,54 @@ function round15(x: number): number {
   return Number(x.toFixed(15));
 }
 
-/**
- * Rotate by `degrees` counter-clockwise about the image centre, nearest neighbour, same canvas, uncovered
- * pixels 0 — Pillow's `Image.rotate(degrees, resample=NEAREST)` (torchvision `rotate` on a PIL image).
- */
-export function rotate(img: HwcImage, degrees: number): HwcImage {
-  checkImage(img);
+/** Geometry.c's 16.16 fixed-point affine loop parameters. */
+interface FixedRotation {
+  f0: number;
+  f1: number;
+  f3: number;
+  f4: number;
+  fx: number;
+  fy: number;
+}
+
+/** How Pillow rotates a W×H image by `degrees`. */
+type RotationPlan =
+  | { kind: 'ops'; ops: readonly ('hflip' | 'vflip' | 'transpose')[] } // 0, 180, and 90/270 on squares: exact transposes
+  | { kind: 'fixed'; rot: FixedRotation }
+  | { kind: 'float'; a: number[] };
+
+function planRotation(W: number, H: number, degrees: number): RotationPlan {
   if (!Number.isFinite(degrees)) throw new UsageError(`rotate: expected a finite angle in degrees, received ${degrees}`);
-  const { height: H, width: W, channels: C, data } = img;
   const angle = ((degrees % 360) + 360) % 360; // Python's modulo: result in [0, 360)
-  if (angle === 0) return img;
-  // Pillow short-cuts these to exact transposes.
-  if (angle === 180) return dihedral(img, true, true, false);
-  if (angle === 90 && W === H) return dihedral(img, true, false, true);
-  if (angle === 270 && W === H) return dihedral(img, false, true, true);
+  if (angle === 0) return { kind: 'ops', ops: [] };
+  if (angle === 180) return { kind: 'ops', ops: ['hflip', 'vflip'] };
+  if (angle === 90 && W === H) return { kind: 'ops', ops: ['hflip', 'transpose'] };
+  if (angle === 270 && W === H) return { kind: 'ops', ops: ['vflip', 'transpose'] };
   const rad = -(angle * (Math.PI / 180));
-  const cos = round15(Math.cos(rad));
-  const sin = round15(Math.sin(rad));
-  const a0 = cos;
-  const a1 = sin;
+  const a0 = round15(Math.cos(rad));
+  const a1 = round15(Math.sin(rad));
   const a3 = round15(-Math.sin(rad));
-  const a4 = cos;
+  const a4 = a0;
   const cx = W / 2.0;
   const cy = H / 2.0;
-  let a2 = a0 * -cx + a1 * -cy + 0.0;
-  let a5 = a3 * -cx + a4 * -cy + 0.0;
-  a2 += cx;
-  a5 += cy;
-  const out = blank(H, W, C);
-  const o = out.data;
+  const a2 = a0 * -cx + a1 * -cy + 0.0 + cx;
+  const a5 = a3 * -cx + a4 * -cy + 0.0 + cy;
   // Geometry.c uses 16.16 fixed point whenever the mapped corners stay within ±32768 (always, for images up
   // to ~20k pixels wide); otherwise doubles. Both are reproduced: the rounding decides border pixels.
   const fits = (x: number, y: number) => Math.abs(x * a0 + y * a1 + a2) < 32768 && Math.abs(x * a3 + y * a4 + a5) < 32768;
   if (fits(0, 0) && fits(W, H)) {
     const fix = (v: number) => Math.floor(v * 65536.0 + 0.5);
-    const f0 = fix(a0);
-    const f1 = fix(a1);
-    const f3 = fix(a3);
-    const f4 = fix(a4);
-    let fx = fix(a2 + a1 * 0.5 + a0 * 0.5);
-    let fy = fix(a5 + a4 * 0.5 + a3 * 0.5);
-    for (let y = 0; y < H; y++) {
-      let xx = fx;
-      let yy = fy;
-      let q = y * W * C;
-      for (let x = 0; x < W; x++, q += C) {
-        const xi = xx >> 16;
-        const yi = yy >> 16;
-        if (xi >= 0 && xi < W && yi >= 0 && yi < H) {
-          const p = (yi * W + xi) * C;
-          for (let c = 0; c < C; c++) o[q + c] = data[p + c];
-        }
-        xx += f0;
-        yy += f3;
-      }
-      fx += f1;
-      fy += f4;
-    }
-    return out;
+    const rot = { f0: fix(a0), f1: fix(a1), f3: fix(a3), f4: fix(a4), fx: fix(a2 + a1 * 0.5 + a0 * 0.5), fy: fix(a5 + a4 * 0.5 + a3 * 0.5) };
+    return { kind: 'fixed', rot };
   }
+  return { kind: 'float', a: [a0, a1, a2, a3, a4, a5] };
+}
+
+function rotateFloat(img: HwcImage, a: number[]): HwcImage {
+  const { height: H, width: W, channels: C, data } = img;
+  const [a0, a1, a2, a3, a4, a5] = a;
+  const out = blank(H, W, C);
+  const o = out.data;
   let xo = a2 + a1 * 0.5 + a0 * 0.5;
   let yo = a5 + a4 * 0.5 + a3 * 0.5;
   for (let y = 0; y < H; y++) {
@@ -338,6 +434,21 @@ export function rotate(img: HwcImage, degrees: number): HwcImage {
   return out;
 }
 
+/**
+ * Rotate by `degrees` counter-clockwise about the image centre, nearest neighbour, same canvas, uncovered
+ * pixels 0 — Pillow's `Image.rotate(degrees, resample=NEAREST)` (torchvision `rotate` on a PIL image).
+ */
+export function rotate(img: HwcImage, degrees: number): HwcImage {
+  checkImage(img);
+  const plan = planRotation(img.width, img.height, degrees);
+  if (plan.kind === 'float') return rotateFloat(img, plan.a);
+  if (plan.kind === 'fixed') return gather(img, IDENTITY_CHANNELS[img.channels - 1], { h: false, v: false, t: false }, plan.rot);
+  if (plan.ops.length === 0) return img;
+  const d = { h: false, v: false, t: false };
+  for (const k of plan.ops) composeDihedral(d, k);
+  return gather(img, IDENTITY_CHANNELS[img.channels - 1], d, null);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Colour: Pillow ImageEnhance = Image.blend(degenerate, image, factor) = degenerate + factor·(image − degenerate),
 // computed in float32 (Blend.c), truncated to uint8, clipped to [0, 255] when extrapolating.
@@ -358,21 +469,20 @@ function checkFactor(op: string, factor: number): number {
   return Math.fround(factor);
 }
 
-function blendWithConstant(img: HwcImage, deg: number, alpha: number): HwcImage {
-  const lut = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) lut[i] = blendValue(deg, i, alpha);
+function lutColourChannels(img: HwcImage, lut: Uint8Array): void {
   const { data, channels: C } = img;
-  const out = new Uint8Array(data.length);
   const nc = colourChannels(C);
   if (nc === C) {
-    for (let i = 0; i < data.length; i++) out[i] = lut[data[i]];
+    for (let i = 0; i < data.length; i++) data[i] = lut[data[i]];
   } else {
-    for (let p = 0; p < data.length; p += C) {
-      for (let c = 0; c < nc; c++) out[p + c] = lut[data[p + c]];
-      out[p + C - 1] = data[p + C - 1];
-    }
+    for (let p = 0; p < data.length; p += C) for (let c = 0; c < nc; c++) data[p + c] = lut[data[p + c]];
   }
-  return { ...img, data: out };
+}
+
+function constantBlendLut(deg: number, alpha: number): Uint8Array {
+  const lut = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) lut[i] = blendValue(deg, i, alpha);
+  return lut;
 }
 
 /** Luma of pixel `p` as Pillow's RGB→L conversion (ITU-R 601-2, 16-bit fixed point, rounded). */
@@ -381,10 +491,52 @@ function lumaAt(data: Uint8Array, p: number, C: number): number {
   return (data[p] * 19595 + data[p + 1] * 38470 + data[p + 2] * 7471 + 0x8000) >> 16;
 }
 
+function brightnessInPlace(img: HwcImage, factor: number): void {
+  lutColourChannels(img, constantBlendLut(0, checkFactor('brightness', factor)));
+}
+
+/** Pillow's contrast degenerate: the mean luma (ImageStat over the L image), rounded half up. */
+function contrastMean(img: HwcImage): number {
+  const { data, channels: C } = img;
+  let sum = 0;
+  if (C === 3) {
+    for (let p = 0; p < data.length; p += 3) sum += (data[p] * 19595 + data[p + 1] * 38470 + data[p + 2] * 7471 + 0x8000) >> 16;
+  } else {
+    for (let p = 0; p < data.length; p += C) sum += lumaAt(data, p, C);
+  }
+  return Math.floor(sum / (img.height * img.width) + 0.5);
+}
+
+function contrastInPlace(img: HwcImage, factor: number): void {
+  const alpha = checkFactor('contrast', factor);
+  lutColourChannels(img, constantBlendLut(contrastMean(img), alpha));
+}
+
+function saturationInPlace(img: HwcImage, factor: number): void {
+  const alpha = checkFactor('saturation', factor);
+  const { data, channels: C } = img;
+  if (C < 3) return; // a grey image is its own luma
+  // blend(luma, value) for every (luma, value) pair: 64 Ki entries, cheaper than 3 float blends per pixel.
+  const lut = new Uint8Array(65536);
+  for (let l = 0; l < 256; l++) for (let x = 0; x < 256; x++) lut[(l << 8) | x] = blendValue(l, x, alpha);
+  for (let p = 0; p < data.length; p += C) {
+    const l = ((data[p] * 19595 + data[p + 1] * 38470 + data[p + 2] * 7471 + 0x8000) >> 16) << 8;
+    data[p] = lut[l | data[p]];
+    data[p + 1] = lut[l | data[p + 1]];
+    data[p + 2] = lut[l | data[p + 2]];
+  }
+}
+
+function copyOf(img: HwcImage): HwcImage {
+  return { ...img, data: new Uint8Array(img.data) };
+}
+
 /** Pillow `ImageEnhance.Brightness(img).enhance(factor)`: blend with black (torchvision `adjust_brightness`). */
 export function adjustBrightness(img: HwcImage, factor: number): HwcImage {
   checkImage(img);
-  return blendWithConstant(img, 0, checkFactor('brightness', factor));
+  const out = copyOf(img);
+  brightnessInPlace(out, factor);
+  return out;
 }
 
 /**
@@ -393,13 +545,9 @@ export function adjustBrightness(img: HwcImage, factor: number): HwcImage {
  */
 export function adjustContrast(img: HwcImage, factor: number): HwcImage {
   checkImage(img);
-  const alpha = checkFactor('contrast', factor);
-  const { data, channels: C } = img;
-  let sum = 0;
-  for (let p = 0; p < data.length; p += C) sum += lumaAt(data, p, C);
-  const n = img.height * img.width;
-  const mean = Math.floor(sum / n + 0.5);
-  return blendWithConstant(img, mean, alpha);
+  const out = copyOf(img);
+  contrastInPlace(out, factor);
+  return out;
 }
 
 /**
@@ -408,18 +556,9 @@ export function adjustContrast(img: HwcImage, factor: number): HwcImage {
  */
 export function adjustSaturation(img: HwcImage, factor: number): HwcImage {
   checkImage(img);
-  const alpha = checkFactor('saturation', factor);
-  const { data, channels: C } = img;
-  if (C < 3) return { ...img, data: new Uint8Array(data) };
-  const out = new Uint8Array(data.length);
-  for (let p = 0; p < data.length; p += C) {
-    const l = lumaAt(data, p, C);
-    out[p] = blendValue(l, data[p], alpha);
-    out[p + 1] = blendValue(l, data[p + 1], alpha);
-    out[p + 2] = blendValue(l, data[p + 2], alpha);
-    if (C === 4) out[p + 3] = data[p + 3];
-  }
-  return { ...img, data: out };
+  const out = copyOf(img);
+  saturationInPlace(out, factor);
+  return out;
 }
 
 /** Apply one op. */
@@ -452,25 +591,16 @@ export function applyOps(img: HwcImage, ops: readonly AugOp[]): HwcImage {
   let cur = img;
   let i = 0;
   while (i < ops.length) {
-    // Track the composite of a run of flips/transposes as "hflip? vflip? then transpose?".
-    let h = false;
-    let v = false;
-    let t = false;
+    const d = { h: false, v: false, t: false };
     let j = i;
     for (; j < ops.length; j++) {
       const k = ops[j].kind;
-      if (k === 'hflip') {
-        if (t) v = !v; // after a transpose, a horizontal flip of the output is a vertical flip of the input
-        else h = !h;
-      } else if (k === 'vflip') {
-        if (t) h = !h;
-        else v = !v;
-      } else if (k === 'transpose') t = !t;
+      if (k === 'hflip' || k === 'vflip' || k === 'transpose') composeDihedral(d, k);
       else break;
     }
     if (j > i) {
       checkImage(cur);
-      if (h || v || t) cur = dihedral(cur, h, v, t);
+      if (d.h || d.v || d.t) cur = dihedral(cur, d.h, d.v, d.t);
       i = j;
     } else {
       cur = applyOp(cur, ops[i]);
@@ -508,11 +638,6 @@ export function trainAugmentation(img: HwcImage, size: ImageSize, rng: Rng): Hwc
   return applyOps(resizeBilinear(img, size), drawTrainOps(rng));
 }
 
-const INV255 = (() => {
-  const lut = new Float32Array(256);
-  for (let i = 0; i < 256; i++) lut[i] = i / 255;
-  return lut;
-})();
 
 /**
  * uint8 HWC → float32 CHW in [0, 1] (torchvision `to_tensor`: value / 255). Writes into `out` at `offset`
@@ -524,9 +649,103 @@ export function toFloatCHW(img: HwcImage, out?: Float32Array, offset = 0): Float
   const hw = height * width;
   const dst = out ?? new Float32Array(hw * C);
   if (offset + hw * C > dst.length) throw new UsageError(`toFloatCHW: output of ${dst.length} floats is too small for ${C}×${height}×${width} at offset ${offset}`);
+  if (C === 3) {
+    for (let p = 0, s = 0, o = offset; p < hw; p++, s += 3, o++) {
+      dst[o] = INV255[data[s]];
+      dst[o + hw] = INV255[data[s + 1]];
+      dst[o + 2 * hw] = INV255[data[s + 2]];
+    }
+    return dst;
+  }
   for (let c = 0; c < C; c++) {
     const base = offset + c * hw;
     for (let p = 0, s = c; p < hw; p++, s += C) dst[base + p] = INV255[data[s]];
+  }
+  return dst;
+}
+
+/**
+ * The loader's fast path, identical in result to `toFloatCHW(applyOps(pick(src, channelMap), ops), out, offset)`:
+ * the leading flips/transposes and the first rotation are fused with the channel pick into one gather pass,
+ * the colour ops then run in place, and the result is written as float CHW. `channelMap` picks source channels
+ * (e.g. `[0, 1, 2]` of a stored RGBY image); default all of them.
+ */
+export function augmentToFloatCHW(src: HwcImage, ops: readonly AugOp[], out: Float32Array, offset = 0, channelMap?: readonly number[]): Float32Array {
+  checkImage(src);
+  const map = channelMap ?? IDENTITY_CHANNELS[src.channels - 1];
+  if (map.length < 1 || map.length > 4 || map.some((c) => !(Number.isInteger(c) && c >= 0 && c < src.channels))) {
+    throw new UsageError(`augment: channel map [${map.join(', ')}] does not fit a ${src.channels}-channel image`);
+  }
+  const d = { h: false, v: false, t: false };
+  let rot: FixedRotation | null = null;
+  let i = 0;
+  for (; i < ops.length; i++) {
+    const op = ops[i];
+    if (op.kind === 'hflip' || op.kind === 'vflip' || op.kind === 'transpose') {
+      composeDihedral(d, op.kind);
+      continue;
+    }
+    if (op.kind !== 'rotate') break;
+    const plan = planRotation(d.t ? src.height : src.width, d.t ? src.width : src.height, op.degrees);
+    if (plan.kind === 'ops') {
+      for (const k of plan.ops) composeDihedral(d, k);
+      continue;
+    }
+    if (plan.kind === 'fixed') {
+      rot = plan.rot;
+      i++;
+    }
+    break; // a float-path rotation (huge images) runs below, on the gathered image
+  }
+  if (i === ops.length) {
+    gatherToFloat(src, map, d, rot, out, offset);
+    return out;
+  }
+  let img = gather(src, map, d, rot); // a fresh buffer (and so are applyOp's results): colour ops work in place
+  const last = ops.length - 1;
+  for (; i < last; i++) {
+    const op = ops[i];
+    if (op.kind === 'brightness') brightnessInPlace(img, op.factor);
+    else if (op.kind === 'contrast') contrastInPlace(img, op.factor);
+    else if (op.kind === 'saturation') saturationInPlace(img, op.factor);
+    else img = applyOp(img, op);
+  }
+  // The last op, fused with the float conversion when it is a colour op.
+  const op = ops[last];
+  if (op.kind === 'brightness') return lutToFloat(img, constantBlendLut(0, checkFactor('brightness', op.factor)), out, offset);
+  if (op.kind === 'contrast') return lutToFloat(img, constantBlendLut(contrastMean(img), checkFactor('contrast', op.factor)), out, offset);
+  if (op.kind === 'saturation' && img.channels >= 3) return saturationToFloat(img, checkFactor('saturation', op.factor), out, offset);
+  return toFloatCHW(applyOp(img, op), out, offset);
+}
+
+/** toFloatCHW of the image with `lut` applied to its colour channels. */
+function lutToFloat(img: HwcImage, lut: Uint8Array, dst: Float32Array, offset: number): Float32Array {
+  const { data, height, width, channels: C } = img;
+  const hw = height * width;
+  if (offset + hw * C > dst.length) throw new UsageError(`augment: output of ${dst.length} floats is too small for ${C}×${height}×${width} at offset ${offset}`);
+  const f = new Float32Array(256);
+  for (let i = 0; i < 256; i++) f[i] = INV255[lut[i]];
+  const nc = colourChannels(C);
+  for (let c = 0; c < C; c++) {
+    const t = c < nc ? f : INV255;
+    for (let p = 0, s = c, o = offset + c * hw; p < hw; p++, s += C) dst[o + p] = t[data[s]];
+  }
+  return dst;
+}
+
+/** toFloatCHW of the saturation-adjusted image (C ≥ 3). */
+function saturationToFloat(img: HwcImage, alpha: number, dst: Float32Array, offset: number): Float32Array {
+  const { data, height, width, channels: C } = img;
+  const hw = height * width;
+  if (offset + hw * C > dst.length) throw new UsageError(`augment: output of ${dst.length} floats is too small for ${C}×${height}×${width} at offset ${offset}`);
+  const lut = new Float32Array(65536);
+  for (let l = 0; l < 256; l++) for (let x = 0; x < 256; x++) lut[(l << 8) | x] = INV255[blendValue(l, x, alpha)];
+  for (let p = 0, s = 0, o = offset; p < hw; p++, s += C, o++) {
+    const l = ((data[s] * 19595 + data[s + 1] * 38470 + data[s + 2] * 7471 + 0x8000) >> 16) << 8;
+    dst[o] = lut[l | data[s]];
+    dst[o + hw] = lut[l | data[s + 1]];
+    dst[o + 2 * hw] = lut[l | data[s + 2]];
+    if (C === 4) dst[o + 3 * hw] = INV255[data[s + 3]];
   }
   return dst;
 }

@@ -3,8 +3,8 @@
  * Shared by the main thread (`workers: 0`) and the loader worker threads, so both produce identical bytes.
  */
 import { DataError, UsageError } from '../errors.js';
-import { type AugOp, type HwcImage, type ImageSize, applyOps, drawTrainOps, resizeBilinear, toFloatCHW } from './augment.js';
-import { applyChannelFilter, filterChannelCount } from './channelFilter.js';
+import { type AugOp, type HwcImage, type ImageSize, applyOps, augmentToFloatCHW, drawTrainOps, resizeBilinear } from './augment.js';
+import { applyChannelFilter, filterChannelCount, parseChannelFilter } from './channelFilter.js';
 import type { ImageStore } from './ImageStore.js';
 import { seededRandom } from './seededRandom.js';
 
@@ -46,20 +46,24 @@ export function sampleShape(p: SamplePipeline): [number, number, number] {
   return [filterChannelCount(p.filter), height, width];
 }
 
-/** Apply the pipeline's image transform to one channel-filtered image. */
-export function transformImage(img: HwcImage, p: SamplePipeline, epoch: number, position: number): HwcImage {
+/** The ops drawn for one sample: none (plain), the training augmentation for (seed, epoch, position), or the TTA ops. */
+export function sampleOps(p: SamplePipeline, epoch: number, position: number): readonly AugOp[] {
   const t = p.transform;
-  const resized = resizeBilinear(img, transformSize(t));
   switch (t.kind) {
     case 'plain':
-      return resized;
+      return [];
     case 'train':
-      return applyOps(resized, drawTrainOps(seededRandom(p.seed, epoch, position)));
+      return drawTrainOps(seededRandom(p.seed, epoch, position));
     case 'ops':
-      return applyOps(resized, t.ops);
+      return t.ops;
     default:
       throw new UsageError(`loader transform: unknown kind in ${JSON.stringify(t)}`);
   }
+}
+
+/** Apply the pipeline's image transform to one channel-filtered image (the reference path of `loadSamples`). */
+export function transformImage(img: HwcImage, p: SamplePipeline, epoch: number, position: number): HwcImage {
+  return applyOps(resizeBilinear(img, transformSize(p.transform)), sampleOps(p, epoch, position));
 }
 
 /**
@@ -71,6 +75,8 @@ export function loadSamples(store: ImageStore, samples: readonly SampleRequest[]
   const [C, H, W] = sampleShape(p);
   const per = C * H * W;
   const dst = out ?? new Float32Array(samples.length * per);
+  // A plain channel pick (not the rygb mix) can be fused into the augmentation's gather pass.
+  const map = p.filter.toLowerCase() === 'rygb' ? undefined : parseChannelFilter(p.filter);
   samples.forEach((s, i) => {
     if (s.name !== undefined) {
       const stored = store.nameAt(s.row);
@@ -81,8 +87,15 @@ export function loadSamples(store: ImageStore, samples: readonly SampleRequest[]
       }
     }
     const rgby = store.read(s.row);
-    const img: HwcImage = { data: applyChannelFilter(rgby, store.height, store.width, p.filter), height: store.height, width: store.width, channels: C };
-    toFloatCHW(transformImage(img, p, epoch, s.position), dst, i * per);
+    const stored: HwcImage = { data: rgby, height: store.height, width: store.width, channels: 4 };
+    const ops = sampleOps(p, epoch, s.position);
+    if (map && store.height === H && store.width === W) {
+      // No resize: pick the channels inside the fused gather pass instead of copying them first.
+      augmentToFloatCHW(stored, ops, dst, i * per, map);
+    } else {
+      const img: HwcImage = { data: applyChannelFilter(rgby, store.height, store.width, p.filter), height: store.height, width: store.width, channels: C };
+      augmentToFloatCHW(resizeBilinear(img, { height: H, width: W }), ops, dst, i * per);
+    }
   });
   return dst;
 }

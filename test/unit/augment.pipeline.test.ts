@@ -61,3 +61,37 @@ test('rotate 0 is the identity, rotate 360k likewise; toFloatCHW is /255 planar'
   toFloatCHW(a, out, 10);
   assert.equal(out[10 + 24 + 23], Math.fround(a.data[47] / 255));
 });
+
+test('augmentToFloatCHW (fused loader path) = toFloatCHW(applyOps(pick channels)) for random op lists', async () => {
+  const { augmentToFloatCHW } = await import('../../src/data/augment.js');
+  const { buildTtaList } = await import('../../src/data/tta.js');
+  const rng = seededRandom(77);
+  const kinds = ['hflip', 'vflip', 'transpose', 'rotate', 'brightness', 'contrast', 'saturation'] as const;
+  const lists: AugOp[][] = [...buildTtaList({ brightness: 0.1, contrast: 0.2, saturation: 0.2, degrees: 15 }, 3).map((p) => [...p.ops])];
+  for (let k = 0; k < 150; k++) lists.push(drawTrainOps(rng));
+  for (let k = 0; k < 150; k++) {
+    lists.push(
+      Array.from({ length: 1 + Math.floor(rng() * 6) }, () => {
+        const kind = kinds[Math.floor(rng() * kinds.length)];
+        if (kind === 'rotate') return { kind, degrees: [90, 180, 270, -90, 0, 360][Math.floor(rng() * 8)] ?? rng() * 80 - 40 };
+        if (kind === 'brightness' || kind === 'contrast' || kind === 'saturation') return { kind, factor: 0.5 + rng() };
+        return { kind };
+      }),
+    );
+  }
+  const sources = [img(17, 23, 4), img(16, 16, 4), img(12, 9, 3)];
+  const maps = [[0, 1, 2], [2, 0, 1], [3], [1, 3], [0, 1, 2, 3]];
+  let n = 0;
+  for (const ops of lists) {
+    for (const src of sources) {
+      const map = src.channels === 4 ? maps[n % maps.length] : [0, 1, 2];
+      n++;
+      const picked: HwcImage = { data: new Uint8Array(src.height * src.width * map.length), height: src.height, width: src.width, channels: map.length };
+      for (let p = 0; p < src.height * src.width; p++) map.forEach((c, j) => (picked.data[p * map.length + j] = src.data[p * src.channels + c]));
+      const ref = toFloatCHW(applyOps(picked, ops));
+      const out = new Float32Array(ref.length + 5);
+      augmentToFloatCHW(src, ops, out, 5, map);
+      assert.deepEqual(out.subarray(5), ref, `${JSON.stringify(ops)} on ${src.height}×${src.width} map ${map}`);
+    }
+  }
+});

@@ -1,0 +1,186 @@
+/**
+ * `npm run bench:loader`: samples/s of the DataLoader alone at 512² RGB with the seed's training augmentation,
+ * reading an LZF HDF5 file, with 0, 1 and 2 worker threads — next to the seed's PyTorch pipeline (h5py + PIL +
+ * torchvision transforms, seed-spec §10.1; torch DataLoader with the same batch size and workers) measured in
+ * the same run with /usr/bin/python3. Prints a table and the per-stage cost of one sample in TypeScript.
+ *
+ * Data: 200 RGBY 512² images written with hpaic's Hdf5Writer (LZF, one image per chunk, the seed's layout).
+ * Their channels are real Kaggle PNGs from ../shared/data/real-samples (mirrored/transposed per image so no two
+ * chunks are equal) when that folder exists, else synthetic cell-like blobs.
+ * Env: BENCH_N (images, default 200), BENCH_BATCH (default 16), BENCH_WORKERS (default "0,1,2"), BENCH_PASSES (default 2).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DataLoader, shuffledOrder } from '../src/data/DataLoader.js';
+import { Hdf5Store, Hdf5Writer } from '../src/data/Hdf5Store.js';
+import { decodePngSync } from '../src/data/decodePngSync.js';
+import { augmentToFloatCHW, drawTrainOps } from '../src/data/augment.js';
+import { seededRandom } from '../src/data/seededRandom.js';
+
+const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const REAL = resolve(REPO, '..', 'shared', 'data', 'real-samples', 'kaggle2018_train');
+const N = Number(process.env.BENCH_N ?? 200);
+const BATCH = Number(process.env.BENCH_BATCH ?? 16);
+const WORKERS = (process.env.BENCH_WORKERS ?? '0,1,2').split(',').map(Number);
+const PASSES = Number(process.env.BENCH_PASSES ?? 2);
+const S = 512;
+
+function channelSources(): { planes: Uint8Array[]; origin: string } {
+  if (existsSync(REAL)) {
+    const files = readdirSync(REAL).filter((f) => f.endsWith('.png')).sort();
+    const planes = files.map((f) => decodePngSync(readFileSync(join(REAL, f)), f)).filter((g) => g.width === S && g.height === S).map((g) => g.data);
+    if (planes.length >= 4) return { planes, origin: `${planes.length} real Kaggle channel PNGs from ${REAL}` };
+  }
+  const rng = seededRandom(1);
+  const planes = Array.from({ length: 8 }, () => {
+    const p = new Uint8Array(S * S);
+    for (let k = 0; k < 40; k++) {
+      const cx = rng() * S, cy = rng() * S, r = 10 + rng() * 30, v = 60 + rng() * 190;
+      for (let y = Math.max(0, Math.floor(cy - r)); y < Math.min(S, cy + r); y++) {
+        for (let x = Math.max(0, Math.floor(cx - r)); x < Math.min(S, cx + r); x++) {
+          const d = Math.hypot(x - cx, y - cy) / r;
+          if (d < 1) p[y * S + x] = Math.max(p[y * S + x], Math.round(v * (1 - d * d) + (rng() * 8 - 4)));
+        }
+      }
+    }
+    return p;
+  });
+  return { planes, origin: 'synthetic blobs (../shared/data/real-samples absent)' };
+}
+
+async function writeStore(path: string): Promise<string> {
+  const { planes, origin } = channelSources();
+  const w = await Hdf5Writer.create(path, { height: S, width: S, nameLength: 12, compression: 'lzf' });
+  const img = new Uint8Array(S * S * 4);
+  for (let i = 0; i < N; i++) {
+    const flip = i % 8;
+    for (let c = 0; c < 4; c++) {
+      const src = planes[(i * 4 + c * 5 + Math.floor(i / 8)) % planes.length];
+      for (let y = 0; y < S; y++) {
+        for (let x = 0; x < S; x++) {
+          let sx = flip & 1 ? S - 1 - x : x;
+          let sy = flip & 2 ? S - 1 - y : y;
+          if (flip & 4) [sx, sy] = [sy, sx];
+          img[(y * S + x) * 4 + c] = src[sy * S + sx];
+        }
+      }
+    }
+    w.append(img, `img${String(i).padStart(5, '0')}`);
+  }
+  w.close();
+  return origin;
+}
+
+async function tsRate(path: string, workers: number): Promise<number> {
+  const dl = new DataLoader({ store: { kind: 'hdf5', path }, transform: { kind: 'train', height: S, width: S }, batchSize: BATCH, workers, dropLast: true, seed: 1 });
+  try {
+    // Warm-up: starts the workers, opens the store, JIT-compiles the hot loops.
+    for await (const b of dl.batches(shuffledOrder(N, 99).subarray(0, BATCH * Math.max(2, workers * 2)), { epoch: 99 })) void b;
+    let samples = 0;
+    const t0 = performance.now();
+    for (let p = 0; p < PASSES; p++) for await (const b of dl.batches(shuffledOrder(N, p), { epoch: p })) samples += b.shape[0];
+    return samples / ((performance.now() - t0) / 1000);
+  } finally {
+    await dl.close();
+  }
+}
+
+/** CPU ms per sample of each stage in this thread (CPU time, so other processes on the machine inflate it less). */
+async function stageCosts(path: string): Promise<Record<string, number>> {
+  const store = await Hdf5Store.open(path);
+  const t = { 'read+LZF': 0, 'augment+toFloat (fused)': 0 };
+  const n = Math.min(N, 100);
+  const out = new Float32Array(3 * S * S);
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  for (let i = 0; i < n; i++) {
+    let t0 = cpu();
+    const raw = store.read(i);
+    t['read+LZF'] += cpu() - t0;
+    t0 = cpu();
+    augmentToFloatCHW({ data: raw, height: S, width: S, channels: 4 }, drawTrainOps(seededRandom(7, i)), out, 0, [0, 1, 2]);
+    t['augment+toFloat (fused)'] += cpu() - t0;
+  }
+  store.close();
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v / n]));
+}
+
+const PY = String.raw`
+import sys, time, random, h5py, numpy as np, torch
+from PIL import Image
+from torch.utils.data import Dataset, DataLoader
+import torchvision.transforms as T
+torch.set_num_threads(1)
+path, n, batch, passes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+workers = [int(w) for w in sys.argv[5].split(',')]
+
+class Transpose:
+    def __call__(self, img): return img.transpose(Image.TRANSPOSE)
+
+class RandomTranspose:
+    def __init__(self, p=0.5): self.p = p
+    def __call__(self, img): return img.transpose(Image.TRANSPOSE) if random.random() < self.p else img
+
+# seed-spec 10.1: resize, hflip .5, vflip .5, transpose .5, rotation +-20 (p .5), jitter .25 b/c/s (p .5), to tensor
+tf = T.Compose([
+    T.Resize((512, 512)), T.RandomHorizontalFlip(), T.RandomVerticalFlip(), RandomTranspose(),
+    T.RandomApply([T.RandomRotation(20)], p=0.5),
+    T.RandomApply([T.ColorJitter(brightness=0.25, contrast=0.25, saturation=0.25)], p=0.5),
+    T.ToTensor()])
+
+class HPADatasetHDF5(Dataset):
+    # As the seed: the file is opened per item, the name checked, channels r,g,b picked, PIL RGB image.
+    def __init__(self, path, n): self.path, self.n = path, n
+    def __len__(self): return self.n
+    def __getitem__(self, i):
+        with h5py.File(self.path, 'r') as f:
+            name = f['names'][i].decode()
+            img = f['images'][i]
+        img = np.stack([img[..., c] for c in (0, 1, 2)], axis=-1)
+        return {'sample': tf(Image.fromarray(img)), 'target': torch.zeros(28), 'sample_name': name}
+
+ds = HPADatasetHDF5(path, n)
+for w in workers:
+    dl = DataLoader(ds, batch_size=batch, shuffle=True, num_workers=w, drop_last=True)
+    it = iter(dl)
+    for _ in range(max(2, 2 * w)): next(it)
+    t0 = time.perf_counter(); samples = 0
+    for p in range(passes):
+        for b in dl: samples += b['sample'].shape[0]
+    print(f'{w} {samples / (time.perf_counter() - t0):.1f}', flush=True)
+`;
+
+function pythonRates(path: string): Map<number, number> | string {
+  const py = '/usr/bin/python3';
+  if (!existsSync(py)) return `${py} is absent`;
+  const r = spawnSync(py, ['-c', PY, path, String(N), String(BATCH), String(PASSES), WORKERS.join(',')], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, maxBuffer: 1 << 24 });
+  if (r.status !== 0) return `python failed: ${r.stderr.trim().split('\n').slice(-1)[0]}`;
+  return new Map(r.stdout.trim().split('\n').map((l) => l.split(' ').map(Number) as [number, number]));
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'hpaic-bench-loader-'));
+try {
+  const path = join(dir, 'bench.hdf5');
+  const t0 = performance.now();
+  const origin = await writeStore(path);
+  console.log(`data: ${N} RGBY ${S}² images, LZF HDF5 (${(statSync(path).size / 2 ** 20).toFixed(1)} MiB, written in ${((performance.now() - t0) / 1000).toFixed(1)} s) from ${origin}`);
+  console.log(`batch ${BATCH}, ${PASSES} shuffled passes after a warm-up, train augmentation (seed-spec §10.1), RGB float32 CHW out`);
+  const stages = await stageCosts(path);
+  console.log(`TypeScript per-sample stages (main thread, CPU ms): ${Object.entries(stages).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; total ${Object.values(stages).reduce((a, b) => a + b, 0).toFixed(2)}`);
+  const ts = new Map<number, number>();
+  for (const w of WORKERS) ts.set(w, await tsRate(path, w));
+  const py = pythonRates(path);
+  console.log('\nworkers | hpaic samples/s | seed PyTorch samples/s | ratio');
+  for (const w of WORKERS) {
+    const p = typeof py === 'string' ? undefined : py.get(w);
+    console.log(`${String(w).padStart(7)} | ${ts.get(w)!.toFixed(1).padStart(15)} | ${(p === undefined ? 'n/a' : p.toFixed(1)).padStart(22)} | ${p === undefined ? 'n/a' : (ts.get(w)! / p).toFixed(2) + '×'}`);
+  }
+  if (typeof py === 'string') console.log(`(seed pipeline not measured: ${py})`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
