@@ -25,6 +25,13 @@ export { Hdf5Store, Hdf5Writer, loadH5wasm, HDF5_COMPRESSIONS, type Hdf5Compress
 export { PngFolderStore, CHANNEL_COLORS, type ChannelColor } from './data/PngFolderStore.js';
 export { checkStoredName } from './data/checkStoredName.js';
 export { parseChannelFilter, applyChannelFilter, filterChannelCount } from './data/channelFilter.js';
+export { mulberry32, hashSeed, seededRandom, uniform, randomInt, shuffleInPlace, type Rng as RandomSource } from './data/seededRandom.js';
+export { resizeBilinear, hflip, vflip, transpose, rotate, adjustBrightness, adjustContrast, adjustSaturation, applyOp, applyOps, drawTrainOps, trainAugmentation, toFloatCHW, augmentToFloatCHW, type HwcImage, type AugOp, type ImageSize } from './data/augment.js';
+export { buildTtaList, takeTta, ttaWeights, applyTta, type TtaOptions, type TtaPipeline } from './data/tta.js';
+export { MemoryStore } from './data/MemoryStore.js';
+export { openStore, type StoreDescriptor } from './data/openStore.js';
+export { loadSamples, sampleOps, sampleShape, transformImage, type SampleTransform, type SamplePipeline, type SampleRequest } from './data/sampleTransform.js';
+export { DataLoader, sequentialOrder, shuffledOrder, type DataLoaderOptions, type Batch, type EpochOptions } from './data/DataLoader.js';
 export { ZipReader, type ZipEntry } from './data/zipReader.js';
 export { convertKaggle, type ConvertOptions, type ConvertResult, type SkippedSample } from './data/convertKaggle.js';
 export { downloadHpav18, hpav18Url, hpav18ToGrey, HPAV18_BASE_URL, type DownloadHpav18Options, type DownloadHpav18Result, type FailedDownload } from './data/downloadHpav18.js';

@@ -2,9 +2,10 @@
  * What the loader does to one stored sample: channel filter → resize → (augmentation | TTA ops) → float CHW.
  * Shared by the main thread (`workers: 0`) and the loader worker threads, so both produce identical bytes.
  */
-import { DataError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { type AugOp, type HwcImage, type ImageSize, applyOps, augmentToFloatCHW, drawTrainOps, resizeBilinear } from './augment.js';
 import { applyChannelFilter, filterChannelCount, parseChannelFilter } from './channelFilter.js';
+import { checkStoredName } from './checkStoredName.js';
 import type { ImageStore } from './ImageStore.js';
 import { seededRandom } from './seededRandom.js';
 
@@ -69,7 +70,7 @@ export function transformImage(img: HwcImage, p: SamplePipeline, epoch: number, 
 /**
  * Read, check, filter, transform and convert `samples` into `out` (N × C × H × W float32, sample i at offset
  * i·C·H·W). Returns `out`.
- * @throws DataError when a stored name differs from the expected one (naming both, the row and the store).
+ * @throws DataError when a stored name differs from the expected one (`checkStoredName`: both names, the row, the store).
  */
 export function loadSamples(store: ImageStore, samples: readonly SampleRequest[], p: SamplePipeline, epoch: number, out?: Float32Array, where = 'store'): Float32Array {
   const [C, H, W] = sampleShape(p);
@@ -78,14 +79,7 @@ export function loadSamples(store: ImageStore, samples: readonly SampleRequest[]
   // A plain channel pick (not the rygb mix) can be fused into the augmentation's gather pass.
   const map = p.filter.toLowerCase() === 'rygb' ? undefined : parseChannelFilter(p.filter);
   samples.forEach((s, i) => {
-    if (s.name !== undefined) {
-      const stored = store.nameAt(s.row);
-      if (stored !== s.name) {
-        throw new DataError(`${where}: row ${s.row} holds "${stored}" but the label CSV expects "${s.name}" there (sample ${s.position} of the epoch)`, {
-          hint: 'the store and the CSV must list the same ids in the same order (for Kaggle+HPAv18, use the merged CSV the converter wrote)',
-        });
-      }
-    }
+    if (s.name !== undefined) checkStoredName(store, s.row, s.name, where);
     const rgby = store.read(s.row);
     const stored: HwcImage = { data: rgby, height: store.height, width: store.width, channels: 4 };
     const ops = sampleOps(p, epoch, s.position);

@@ -100,7 +100,7 @@ test('a stored name that differs from the CSV is a DataError naming both (worker
   wrong[6] = 'not-the-stored-id';
   for (const workers of [0, 2]) {
     const dl = new DataLoader({ store, names: wrong, transform: { kind: 'plain', height: H, width: W }, batchSize: 4, workers });
-    await assert.rejects(collect(dl), (e: unknown) => e instanceof DataError && /row 6 holds "img-06" but the label CSV expects "not-the-stored-id"/.test(e.message));
+    await assert.rejects(collect(dl), (e: unknown) => e instanceof DataError && /row 6 holds "img-06" but the CSV expects "not-the-stored-id"/.test(e.message));
     await dl.close();
   }
 });
