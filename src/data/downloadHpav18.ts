@@ -8,7 +8,7 @@ import { Progress } from '../io/progress.js';
 import { writeFileAtomic } from '../io/writeFileAtomic.js';
 import { readCsvColumn } from './csv.js';
 import { decodeRgb } from './decodeImage.js';
-import { pilResizeLanczos, pilRgbToL } from './pilResize.js';
+import { ResizePool } from './ResizePool.js';
 import { CHANNEL_COLORS, type ChannelColor } from './PngFolderStore.js';
 
 /** The seed's source of the HPAv18 images. */
@@ -34,6 +34,8 @@ export interface DownloadHpav18Options {
   backoffMs?: number;
   /** Only the first n Ids (testing aid). */
   numIds?: number;
+  /** Worker threads for the resize. Default: one per core; 0 = on the main thread. */
+  threads?: number;
   quiet?: boolean;
 }
 
@@ -74,10 +76,14 @@ export function hpav18Url(baseUrl: string, id: string, color: ChannelColor): str
  * channel at full resolution (yellow = the rounded mean of red and green), then the same resize.
  * @throws DataError naming `file` when the bytes do not decode.
  */
-export async function hpav18ToGrey(jpeg: Uint8Array, opts: { size: number; mode: 'luma' | 'channel'; color: ChannelColor; file: string }): Promise<Uint8Array> {
+export async function hpav18ToGrey(
+  jpeg: Uint8Array,
+  opts: { size: number; mode: 'luma' | 'channel'; color: ChannelColor; file: string; pool?: ResizePool },
+): Promise<Uint8Array> {
   const { data, width, height } = await decodeRgb(jpeg, opts.file);
   const { size } = opts;
-  if (opts.mode === 'luma') return pilRgbToL(pilResizeLanczos(data, width, height, 3, size, size));
+  const pool = opts.pool ?? INLINE;
+  if (opts.mode === 'luma') return pool.run({ data, width, height, channels: 3, size, luma: true });
   const n = width * height;
   const one = new Uint8Array(n);
   if (opts.color === 'yellow') for (let i = 0, j = 0; i < n; i++, j += 3) one[i] = (data[j] + data[j + 1] + 1) >> 1;
@@ -85,8 +91,10 @@ export async function hpav18ToGrey(jpeg: Uint8Array, opts: { size: number; mode:
     const c = opts.color === 'red' ? 0 : opts.color === 'green' ? 1 : 2;
     for (let i = 0, j = c; i < n; i++, j += 3) one[i] = data[j];
   }
-  return pilResizeLanczos(one, width, height, 1, size, size);
+  return pool.run({ data: one, width, height, channels: 1, size, luma: false });
 }
+
+const INLINE = new ResizePool(0);
 
 /** An error worth retrying (server trouble, network, timeout, truncated or undecodable body). */
 class RetryableError extends Error {}
@@ -183,7 +191,10 @@ export async function downloadHpav18(opts: DownloadHpav18Options): Promise<Downl
   const progress = new Progress({ total, label: 'download', unit: 'img', quiet: opts.quiet });
   if (present) progress.tick(present, `${present} already present`);
   const failed: FailedDownload[] = [];
-  const decodeSlots = new Semaphore(Math.max(1, availableParallelism()));
+  // Resizes run in worker threads (one per core); at most one decoded image more than there are threads waits.
+  const threads = opts.threads ?? Math.max(1, availableParallelism());
+  const pool = new ResizePool(threads);
+  const decodeSlots = new Semaphore(threads + 1);
   let downloaded = 0;
   let next = 0;
 
@@ -197,7 +208,7 @@ export async function downloadHpav18(opts: DownloadHpav18Options): Promise<Downl
         const jpeg = await fetchJpeg(url, timeoutMs);
         let grey: Uint8Array;
         try {
-          grey = await decodeSlots.run(() => hpav18ToGrey(jpeg, { size, mode, color, file: url }));
+          grey = await decodeSlots.run(() => hpav18ToGrey(jpeg, { size, mode, color, file: url, pool }));
         } catch (err) {
           // A body that does not decode was most likely cut short: fetch it again.
           throw new RetryableError((err as Error).message);
@@ -228,7 +239,11 @@ export async function downloadHpav18(opts: DownloadHpav18Options): Promise<Downl
       progress.tick(1, failed.length ? `${failed.length} failed` : undefined);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, tasks.length)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, tasks.length)) }, worker));
+  } finally {
+    await pool.close();
+  }
   progress.finish(failed.length ? `${failed.length} failed` : undefined);
 
   const result: DownloadHpav18Result = { total, downloaded, present, failed, seconds: (Date.now() - t0) / 1000 };
