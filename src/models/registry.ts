@@ -6,6 +6,9 @@ import type { Module } from '../nn/Module.js';
 import { ConfigError } from '../errors.js';
 import type { HeadKind } from './heads.js';
 import { resnet18, resnet34, resnet50, resnet101, resnet152 } from './resnet.js';
+import { bninception } from './bninception.js';
+import { seResnet50 } from './seResnet.js';
+import { inceptionV3 } from './inceptionV3.js';
 
 export interface ModelOptions {
   /** Output logits (default 28 HPA classes). */
@@ -50,3 +53,6 @@ registerModel('resnet34', resnet34);
 registerModel('resnet50', resnet50);
 registerModel('resnet101', resnet101);
 registerModel('resnet152', resnet152);
+registerModel('bninception', bninception);
+registerModel('se_resnet50', seResnet50);
+registerModel('inceptionv3', inceptionV3);

@@ -6,7 +6,8 @@ import { defaultBiasInit_, defaultWeightInit_ } from './init.js';
 
 export interface Conv2dOptions {
   stride?: number;
-  padding?: number;
+  /** One value for both sides, or [height, width] (Inception's (1, 7) convolutions pad (0, 3)). */
+  padding?: number | [number, number];
   dilation?: number;
   groups?: number;
   bias?: boolean;
@@ -15,7 +16,7 @@ export interface Conv2dOptions {
 /** 2-D convolution; parameters `weight` (out, in/groups, k, k) and optional `bias`, PyTorch's default init. */
 export class Conv2d extends Module {
   readonly stride: number;
-  readonly padding: number;
+  readonly padding: number | [number, number];
   readonly dilation: number;
   readonly groups: number;
   constructor(
