@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -158,7 +158,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * it ({@link hpav18ToGrey}) and save `<out>/<Id>_<color>.png`. Retries with exponential backoff on 5xx, 408, 429,
  * network errors, timeouts, truncated or undecodable bodies; 4xx fails at once. Files already present are skipped
  * (they only appear complete: each is written under `.<name>.<pid>.part` and renamed). Memory is bounded by
- * `concurrency` bodies plus one decoded image per core. Failures are listed in `<out>/failed.csv`.
+ * `concurrency` bodies plus one decoded image per core. Failures are listed in `<out>/failed.csv`. The CSV (its
+ * first `numIds` rows) is copied to `<out>/HPAv18_train.csv`, so `hpaic convert --hpav18 <out>` finds both.
  */
 export async function downloadHpav18(opts: DownloadHpav18Options): Promise<DownloadHpav18Result> {
   const t0 = Date.now();
@@ -179,6 +180,12 @@ export async function downloadHpav18(opts: DownloadHpav18Options): Promise<Downl
 
   let ids = readCsvColumn(opts.csv, 'Id');
   if (opts.numIds !== undefined) ids = ids.slice(0, opts.numIds);
+  // Keep the label file next to the images, so that `hpaic convert --hpav18 <out>` finds both.
+  const csvCopy = join(out, 'HPAv18_train.csv');
+  if (resolve(opts.csv) !== csvCopy) {
+    const lines = readFileSync(opts.csv, 'utf8').split(/\r?\n/);
+    writeFileAtomic(csvCopy, lines.slice(0, opts.numIds === undefined ? lines.length : opts.numIds + 1).join('\n').replace(/\n*$/, '\n'));
+  }
   const tasks: { id: string; color: ChannelColor }[] = [];
   let present = 0;
   for (const id of ids) {

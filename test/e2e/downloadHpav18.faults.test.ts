@@ -146,6 +146,7 @@ test('faults are retried until every file is correct or reported in failed.csv; 
       [`${B}_red`, `${B}_green`, `${B}_blue`],
     );
     assert.equal(hits.get(pathOf(B, 'green')), 1, '404 is not retried');
+    assert.equal(readFileSync(join(out, 'HPAv18_train.csv'), 'utf8'), readFileSync(csv, 'utf8'));
     assert.equal(hits.get(pathOf(B, 'red')), 4, '500 is retried 3 times');
     assert.match(r.failed[0].error, /HTTP 500/);
     assert.match(r.failed[2].error, /truncated|terminated|body|other side closed/i);
@@ -157,6 +158,7 @@ test('faults are retried until every file is correct or reported in failed.csv; 
     const pngs = readdirSync(out).filter((f) => f.endsWith('.png'));
     assert.equal(pngs.length, 9);
     assert.deepEqual(readdirSync(out).filter((f) => f.startsWith('.')), []);
+    assert.deepEqual(readdirSync(out).filter((f) => !f.endsWith('.png')).sort(), ['HPAv18_train.csv', 'failed.csv']);
     const names = pngs.map((f) => f.slice(0, -4));
     const ref = pilReference(jpgDir, names, 'luma');
     for (const n of names) {
@@ -180,6 +182,7 @@ test('faults are retried until every file is correct or reported in failed.csv; 
     const outC = join(dir, 'outC');
     const rc = await downloadHpav18({ ...opts, out: outC, mode: 'channel', numIds: 1 });
     assert.equal(rc.failed.length, 0);
+    assert.equal(readFileSync(join(outC, 'HPAv18_train.csv'), 'utf8'), `Id,Target\n${A},0\n`);
     const refC = pilReference(jpgDir, COLORS.map((c) => `${A}_${c}`), 'channel');
     for (const [n, want] of Object.entries(refC)) assert.deepEqual([...decodePngSync(readFileSync(join(outC, `${n}.png`)), n).data], want, n);
 
