@@ -12,20 +12,19 @@ export class Rng {
 
   /** A stream keyed by any number of 32-bit integers (e.g. seed, split, sample index, purpose). */
   constructor(...key: number[]) {
-    let h = 0x9e3779b9;
-    const mix = (x: number): number => {
-      // splitmix32-style finaliser: every key word changes every state word.
-      h = (h + (x | 0) + 0x9e3779b9) | 0;
-      let z = h;
+    // murmur3's finaliser, chained: h' = f(h ^ f(k)) is order-sensitive, so (1, 0) and (0, 1) differ.
+    const fmix = (x: number): number => {
+      let z = x | 0;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    for (const k of key) mix(k);
-    this.a = mix(1);
-    this.b = mix(2);
-    this.c = mix(3);
-    this.d = mix(4);
+    let h = 0x9e3779b9;
+    for (const k of key) h = fmix(h ^ fmix(((k | 0) + 0x7f4a7c15) | 0));
+    this.a = fmix(h + 0x9e3779b9);
+    this.b = fmix(h + 0x3c6ef372);
+    this.c = fmix(h + 0xdaa66d2b);
+    this.d = fmix(h + 0x78dde6e4);
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 

@@ -111,7 +111,7 @@ const CELL_PATTERNS: Record<number, CellPattern> = {
   // 6 Endoplasmic reticulum: the reticular network of the yellow channel.
   6: (ctx, cell, a) => {
     const { layout, green, er } = ctx;
-    for (const idx of layout.pixels[cell.id]) green.data[idx] += (a * 1.1 * er.data[idx]) / cell.bright;
+    for (const idx of layout.pixels[cell.id]) green.data[idx] += (a * 1.6 * er.data[idx]) / cell.bright;
   },
   // 7 Golgi apparatus: a compact perinuclear cap of stacked blobs on one side of the nucleus.
   7: (ctx, cell, a, clip) => {
@@ -161,7 +161,7 @@ const CELL_PATTERNS: Record<number, CellPattern> = {
         const [x, y] = nuclearPoint(cell, t0 + span * f, k * (1 + 0.18 * Math.sin(phase + waves * Math.PI * f)));
         pts.push(x, y);
       }
-      addPolyline(ctx.green, pts, 0.5 * ctx.s, a * 0.5, clip);
+      addPolyline(ctx.green, pts, 0.5 * ctx.s, a * 0.42, clip);
     }
   },
   // 12 Actin filaments: straight, parallel stress fibres across the cell, plus a faint cortex.
@@ -174,7 +174,7 @@ const CELL_PATTERNS: Record<number, CellPattern> = {
       const mx = cell.cx - sn * off;
       const my = cell.cy + c * off;
       const L = cell.r * 1.1;
-      addLine(ctx.green, mx - c * L, my - sn * L, mx + c * L, my + sn * L, 0.5 * ctx.s, a * ctx.rng.uniform(0.35, 0.6), clip);
+      addLine(ctx.green, mx - c * L, my - sn * L, mx + c * L, my + sn * L, 0.5 * ctx.s, a * ctx.rng.uniform(0.5, 0.8), clip);
     }
     const { layout, green } = ctx;
     for (const idx of layout.pixels[cell.id]) green.data[idx] += a * 0.25 * smoothstep(0.85, 1.0, layout.rho[idx]);
@@ -323,11 +323,11 @@ function drawBridges(ctx: PatternContext, amp: number): void {
     const d = Math.hypot(dx, dy) || 1;
     const ux = dx / d;
     const uy = dy / d;
-    const x0 = A.nx + ux * A.na * 1.1;
-    const y0 = A.ny + uy * A.na * 1.1;
-    const x1 = B.nx - ux * B.na * 1.1;
-    const y1 = B.ny - uy * B.na * 1.1;
-    addLine(ctx.green, x0, y0, x1, y1, 0.75 * s, amp * 0.8);
+    const x0 = A.nx + ux * A.na * 0.8;
+    const y0 = A.ny + uy * A.na * 0.8;
+    const x1 = B.nx - ux * B.na * 0.8;
+    const y1 = B.ny - uy * B.na * 0.8;
+    addLine(ctx.green, x0, y0, x1, y1, 0.8 * s, amp * 1.1);
     addEllipseBlob(ctx.green, (x0 + x1) / 2, (y0 + y1) / 2, 1.6 * s, 1.0 * s, Math.atan2(uy, ux) + Math.PI / 2, amp * 1.4);
   }
 }

@@ -48,7 +48,10 @@ export const CHANNELS = ['red', 'green', 'blue', 'yellow'] as const;
 export async function writeSynthSample(out: string, seed: number, size: number, job: SynthJob): Promise<void> {
   const img = synthImage(seed, job, size);
   const pngs = await Promise.all(
-    CHANNELS.map((c) => sharp(img[c], { raw: { width: size, height: size, channels: 1 } }).png({ compressionLevel: 3 }).toBuffer()),
+    // toColourspace('b-w'): without it sharp stores a one-channel raw buffer as an RGB PNG.
+    CHANNELS.map((c) =>
+      sharp(img[c], { raw: { width: size, height: size, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 3 }).toBuffer(),
+    ),
   );
   CHANNELS.forEach((c, i) => writeFileAtomic(join(out, job.split, `${job.id}_${c}.png`), pngs[i]));
 }

@@ -52,6 +52,13 @@ function morph(m: Mask, w: number, h: number, steps: number, dilate: boolean): M
   return cur;
 }
 
+/** 1 where `pred` holds. */
+function maskOf(a: Float32Array, pred: (v: number, i: number) => boolean): Mask {
+  const m = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) m[i] = pred(a[i], i) ? 1 : 0;
+  return m;
+}
+
 const and = (a: Mask, b: Mask): Mask => a.map((v, i) => v & b[i]);
 const not = (a: Mask): Mask => a.map((v) => 1 - v);
 
@@ -167,9 +174,9 @@ export function greenFeatures(ch: SynthChannels, size: number): number[] {
   const bb = gauss(blue, w, h, 1.2 * sc);
   const rb = gauss(red, w, h, 2 * sc);
   const tb = 0.35 * quantile(bb, 0.995);
-  const nuc: Mask = bb.map((v) => (v > tb ? 1 : 0)) as Mask;
+  const nuc = maskOf(bb, (v) => v > tb);
   const tr = Math.max(6, 0.3 * meanIn(rb, nuc));
-  const cell: Mask = rb.map((v, i) => (v > tr || nuc[i] ? 1 : 0)) as Mask;
+  const cell = maskOf(rb, (v, i) => v > tr || nuc[i] === 1);
   const nucIn = morph(nuc, w, h, 2, false);
   const nucD1 = morph(nuc, w, h, 1, true);
   const rim = and(nucD1, not(morph(nuc, w, h, 1, false)));
@@ -228,7 +235,7 @@ export function greenFeatures(ch: SynthChannels, size: number): number[] {
   // Bright objects: connected components above a robust threshold, their size, shape and where they sit.
   const inCell = Array.from(gb).filter((_, i) => cell[i]);
   const thr = Math.max(quantile(inCell, 0.5) * 1.8, quantile(gb, 0.5) + 12);
-  const bright = gb.map((v) => (v > thr ? 1 : 0)) as Mask;
+  const bright = maskOf(gb, (v) => v > thr);
   feats.push(...components(bright, w, h, [nuc, peri, edge, bg]));
   return feats;
 }
