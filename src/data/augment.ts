@@ -27,7 +27,9 @@ export type AugOp =
   | { readonly kind: 'rotate'; readonly degrees: number }
   | { readonly kind: 'brightness'; readonly factor: number }
   | { readonly kind: 'contrast'; readonly factor: number }
-  | { readonly kind: 'saturation'; readonly factor: number };
+  | { readonly kind: 'saturation'; readonly factor: number }
+  /** Hue shift in fractions of the colour circle, within [−0.5, 0.5] (torchvision `adjust_hue`). */
+  | { readonly kind: 'hue'; readonly factor: number };
 
 /** Target size of the resize step. */
 export interface ImageSize {
@@ -561,6 +563,71 @@ export function adjustSaturation(img: HwcImage, factor: number): HwcImage {
   return out;
 }
 
+/**
+ * torchvision `adjust_hue` on a PIL image: convert to Pillow's 8-bit HSV, add `round-toward-zero(factor·255)`
+ * to H modulo 256, convert back (Pillow's Convert.c rgb2hsv / hsv2rgb, float32 where Pillow uses float). A grey
+ * image is unchanged; as in Pillow, an alpha channel comes back as 255.
+ */
+export function adjustHue(img: HwcImage, factor: number): HwcImage {
+  checkImage(img);
+  if (!(Number.isFinite(factor) && factor >= -0.5 && factor <= 0.5)) throw new UsageError(`hue: expected a factor within [-0.5, 0.5], received ${factor}`);
+  const { data, channels: C } = img;
+  if (C < 3) return copyOf(img);
+  const shift = Math.trunc(factor * 255) & 255; // np.uint8(factor * 255): C cast, negative values wrap
+  const f32 = Math.fround;
+  const out = new Uint8Array(data.length);
+  const clip8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : v);
+  for (let p = 0; p < data.length; p += C) {
+    const r = data[p];
+    const g = data[p + 1];
+    const b = data[p + 2];
+    const maxc = Math.max(r, g, b);
+    const minc = Math.min(r, g, b);
+    let uh = 0;
+    let us = 0;
+    const v = maxc;
+    if (minc !== maxc) {
+      const cr = maxc - minc;
+      const s = f32(cr / maxc);
+      const rc = f32((maxc - r) / cr);
+      const gc = f32((maxc - g) / cr);
+      const bc = f32((maxc - b) / cr);
+      let h: number;
+      if (r === maxc) h = f32(bc - gc);
+      else if (g === maxc) h = f32(2.0 + rc - bc);
+      else h = f32(4.0 + gc - rc);
+      h = f32((h / 6.0 + 1.0) % 1.0);
+      uh = clip8(Math.trunc(h * 255.0));
+      us = clip8(Math.trunc(s * 255.0));
+    }
+    const hh = (uh + shift) & 255;
+    let o0 = v;
+    let o1 = v;
+    let o2 = v;
+    if (us !== 0) {
+      const i = Math.floor(f32(hh) * 6.0 / 255.0);
+      const f = f32(f32(hh) * 6.0 / 255.0 - i);
+      const fs = f32(f * us);
+      const pp = clip8(Math.round(f32(v) * (255.0 - us) / 255.0));
+      const q = clip8(Math.round(f32(v) * (255.0 - fs) / 255.0));
+      const t = clip8(Math.round(f32(v) * (255.0 - us + fs) / 255.0));
+      switch (i % 6) {
+        case 0: o1 = t; o2 = pp; break;
+        case 1: o0 = q; o2 = pp; break;
+        case 2: o0 = pp; o2 = t; break;
+        case 3: o0 = pp; o1 = q; break;
+        case 4: o0 = t; o1 = pp; break;
+        default: o1 = pp; o2 = q; break;
+      }
+    }
+    out[p] = o0;
+    out[p + 1] = o1;
+    out[p + 2] = o2;
+    if (C === 4) out[p + 3] = 255;
+  }
+  return { ...img, data: out };
+}
+
 /** Apply one op. */
 export function applyOp(img: HwcImage, op: AugOp): HwcImage {
   switch (op.kind) {
@@ -578,6 +645,8 @@ export function applyOp(img: HwcImage, op: AugOp): HwcImage {
       return adjustContrast(img, op.factor);
     case 'saturation':
       return adjustSaturation(img, op.factor);
+    case 'hue':
+      return adjustHue(img, op.factor);
     default:
       throw new UsageError(`augment: unknown op ${JSON.stringify(op)}`);
   }

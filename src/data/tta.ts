@@ -3,13 +3,14 @@
  * applying one pipeline to an image.
  *
  * Base operations H (hflip), V (vflip), T (transpose), then pairs that are present when their delta is
- * non-zero: B brightness (1 ± b), C contrast (1 ± c), S saturation (1 ± s), R rotation (∓ degrees). All
+ * non-zero: B brightness (1 ± b), C contrast (1 ± c), Hue (∓ h), S saturation (1 ± s), R rotation (∓ degrees). All
  * non-empty combinations, by size and then lexicographically by list position (Python's
  * `itertools.combinations`); for each pair in a combination one side is drawn once, when the list is built —
  * seeded here, unseeded in the seed.
  *
- * Hue: the seed passes 1 ± h as torchvision's hue factor, which must lie in [−0.5, 0.5], so any non-zero
- * `--hue` crashes (seed-spec §17.7). hpaic rejects a non-zero hue up front with a clear error instead.
+ * Hue (a deliberate fix): the seed passes 1 ± h as torchvision's hue factor, which must lie in [−0.5, 0.5], so
+ * any non-zero `--hue` crashes (seed-spec §17.7). hpaic uses the shift ∓ h itself (torchvision `adjust_hue`
+ * semantics, `h` ≤ 0.5), so hue TTA works.
  */
 import { ConfigError, UsageError } from '../errors.js';
 import { type AugOp, type HwcImage, type ImageSize, applyOps, resizeBilinear } from './augment.js';
@@ -21,7 +22,7 @@ export interface TtaOptions {
   brightness?: number;
   /** Contrast delta; default 0. */
   contrast?: number;
-  /** Hue delta; must be 0 (see the module comment). */
+  /** Hue shift, a fraction of the colour circle in [0, 0.5]; default 0 (see the module comment). */
   hue?: number;
   /** Saturation delta; default 0. */
   saturation?: number;
@@ -59,11 +60,10 @@ export function buildTtaList(options: TtaOptions = {}, rng: Rng | number = 0): T
   const h = delta('hue', options.hue, 0);
   const s = delta('saturation', options.saturation, 0);
   const d = delta('degrees', options.degrees, 0);
-  if (h !== 0) {
-    throw new ConfigError(
-      `tta: --hue ${h} is not supported: hue TTA needs an HSV hue shift that the seed never managed to run (it passed 1 ± hue to torchvision, which rejects factors above 0.5; seed-spec §17.7)`,
-      { hint: 'leave --hue at 0; use --saturation or --contrast for colour TTA' },
-    );
+  if (h > 0.5) {
+    throw new ConfigError(`tta: --hue must be within [0, 0.5] (a hue shift as a fraction of the colour circle), received ${h}`, {
+      hint: 'the seed passed 1 ± hue as the hue factor, which torchvision rejects (seed-spec §17.7); hpaic shifts by ± hue instead',
+    });
   }
   const base: BaseOp[] = [
     { letter: 'H', choices: [{ kind: 'hflip' }] },
@@ -72,6 +72,7 @@ export function buildTtaList(options: TtaOptions = {}, rng: Rng | number = 0): T
   ];
   if (b !== 0) base.push({ letter: 'B', choices: [{ kind: 'brightness', factor: 1 - b }, { kind: 'brightness', factor: 1 + b }] });
   if (c !== 0) base.push({ letter: 'C', choices: [{ kind: 'contrast', factor: 1 - c }, { kind: 'contrast', factor: 1 + c }] });
+  if (h !== 0) base.push({ letter: 'Hue', choices: [{ kind: 'hue', factor: -h }, { kind: 'hue', factor: h }] });
   if (s !== 0) base.push({ letter: 'S', choices: [{ kind: 'saturation', factor: 1 - s }, { kind: 'saturation', factor: 1 + s }] });
   if (d !== 0) base.push({ letter: 'R', choices: [{ kind: 'rotate', degrees: -d }, { kind: 'rotate', degrees: d }] });
 

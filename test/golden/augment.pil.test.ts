@@ -100,6 +100,15 @@ const cases: Case[] = [
       })),
     ),
   ),
+  ...[-0.5, -0.3, -0.1, -0.02, 0, 0.04, 0.1, 0.25, 0.5].flatMap((f) =>
+    [rgb, big, rgba].map((img) => ({
+      name: `hue ${f} C=${img.channels} ${img.height}×${img.width}`,
+      img,
+      py: `F.adjust_hue(im, ${f})`,
+      ours: ops(img, [{ kind: 'hue', factor: f }]),
+      tol: 0,
+    })),
+  ),
   {
     name: 'jitter chain saturation→brightness→contrast 512²',
     img: big,

@@ -66,14 +66,15 @@ test('augmentToFloatCHW (fused loader path) = toFloatCHW(applyOps(pick channels)
   const { augmentToFloatCHW } = await import('../../src/data/augment.js');
   const { buildTtaList } = await import('../../src/data/tta.js');
   const rng = seededRandom(77);
-  const kinds = ['hflip', 'vflip', 'transpose', 'rotate', 'brightness', 'contrast', 'saturation'] as const;
-  const lists: AugOp[][] = [...buildTtaList({ brightness: 0.1, contrast: 0.2, saturation: 0.2, degrees: 15 }, 3).map((p) => [...p.ops])];
+  const kinds = ['hflip', 'vflip', 'transpose', 'rotate', 'brightness', 'contrast', 'saturation', 'hue'] as const;
+  const lists: AugOp[][] = [...buildTtaList({ brightness: 0.1, contrast: 0.2, hue: 0.1, saturation: 0.2, degrees: 15 }, 3).map((p) => [...p.ops])];
   for (let k = 0; k < 150; k++) lists.push(drawTrainOps(rng));
   for (let k = 0; k < 150; k++) {
     lists.push(
       Array.from({ length: 1 + Math.floor(rng() * 6) }, () => {
         const kind = kinds[Math.floor(rng() * kinds.length)];
         if (kind === 'rotate') return { kind, degrees: [90, 180, 270, -90, 0, 360][Math.floor(rng() * 8)] ?? rng() * 80 - 40 };
+        if (kind === 'hue') return { kind, factor: rng() - 0.5 };
         if (kind === 'brightness' || kind === 'contrast' || kind === 'saturation') return { kind, factor: 0.5 + rng() };
         return { kind };
       }),

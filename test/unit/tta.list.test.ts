@@ -32,9 +32,14 @@ test('pair sides are drawn once per pipeline, seeded: same seed → same list, d
   assert.ok(rot.kind === 'rotate' && Math.abs(rot.degrees) === 10);
 });
 
-test('brightness 0 drops B; non-zero hue is rejected with a clear error', () => {
+test('brightness 0 drops B; hue (the seed crashed on it) is a ± shift within 0.5', () => {
   assert.deepEqual(buildTtaList({ brightness: 0 }).map((p) => p.name), ['H', 'V', 'T', 'H+V', 'H+T', 'V+T', 'H+V+T']);
-  assert.throws(() => buildTtaList({ hue: 0.05 }), (e: unknown) => e instanceof ConfigError && /--hue 0.05 is not supported/.test(e.message));
+  const withHue = buildTtaList({ hue: 0.05, saturation: 0.1 }, 2);
+  assert.equal(withHue.length, 63);
+  assert.deepEqual(withHue.slice(0, 6).map((p) => p.name.replace(/\([^)]*\)/g, '')), ['H', 'V', 'T', 'B', 'Hue', 'S']);
+  const hue = withHue[4].ops[0];
+  assert.ok(hue.kind === 'hue' && Math.abs(hue.factor) === 0.05);
+  assert.throws(() => buildTtaList({ hue: 0.6 }), (e: unknown) => e instanceof ConfigError && /--hue must be within \[0, 0.5\]/.test(e.message));
   assert.throws(() => buildTtaList({ contrast: -1 }), ConfigError);
 });
 
