@@ -26,7 +26,7 @@ export { PngFolderStore, CHANNEL_COLORS, type ChannelColor } from './data/PngFol
 export { checkStoredName } from './data/checkStoredName.js';
 export { parseChannelFilter, applyChannelFilter, filterChannelCount } from './data/channelFilter.js';
 export { mulberry32, hashSeed, seededRandom, uniform, randomInt, shuffleInPlace, type Rng as RandomSource } from './data/seededRandom.js';
-export { resizeBilinear, hflip, vflip, transpose, rotate, adjustBrightness, adjustContrast, adjustSaturation, applyOp, applyOps, drawTrainOps, trainAugmentation, toFloatCHW, augmentToFloatCHW, type HwcImage, type AugOp, type ImageSize } from './data/augment.js';
+export { resizeBilinear, hflip, vflip, transpose, rotate, adjustBrightness, adjustContrast, adjustSaturation, adjustHue, applyOp, applyOps, drawTrainOps, trainAugmentation, toFloatCHW, augmentToFloatCHW, type HwcImage, type AugOp, type ImageSize } from './data/augment.js';
 export { buildTtaList, takeTta, ttaWeights, applyTta, type TtaOptions, type TtaPipeline } from './data/tta.js';
 export { MemoryStore } from './data/MemoryStore.js';
 export { openStore, type StoreDescriptor } from './data/openStore.js';
