@@ -67,3 +67,10 @@ export { foldProgress, type FoldProgress } from './train/foldProgress.js';
 export { curvesSvg, writeCurves, lrFinderSvg, writeLrFinderPlot } from './train/plotCurves.js';
 export { lineChartSvg, stackedLineChartsSvg, lineChartPanel, type LineSeries, type LineChartOptions } from './plot/lineChartSvg.js';
 export { svgToPng } from './plot/svgToPng.js';
+// Synthetic HPA-like data (`hpaic synth`).
+export { generateSynthDataset, synthJobs, SYNTH_DEFAULTS, type SynthOptions, type SynthResult } from './synth/generateSynthDataset.js';
+export { synthImage, synthId, type SynthJob, type SynthSplit } from './synth/synthSample.js';
+export { type SynthChannels } from './synth/renderSample.js';
+export { renderContactSheet, writeContactSheet, compositeRgb, type ContactSheetOptions } from './synth/contactSheet.js';
+export { LabelSampler, labelTargets, MAX_MIN_CLASS_FRAC, type LabelTargets } from './synth/LabelSampler.js';
+export { REAL_ROWS, REAL_CLASS_COUNTS, REAL_LABELS_PER_ROW, REAL_PAIR_COUNTS } from './synth/labelStats.js';

@@ -6,39 +6,7 @@
  * embedded.
  */
 
-/** The 28 class names of the HPA 2018 competition, by class index. */
-export const HPA_CLASS_NAMES: readonly string[] = [
-  'Nucleoplasm',
-  'Nuclear membrane',
-  'Nucleoli',
-  'Nucleoli fibrillar center',
-  'Nuclear speckles',
-  'Nuclear bodies',
-  'Endoplasmic reticulum',
-  'Golgi apparatus',
-  'Peroxisomes',
-  'Endosomes',
-  'Lysosomes',
-  'Intermediate filaments',
-  'Actin filaments',
-  'Focal adhesion sites',
-  'Microtubules',
-  'Microtubule ends',
-  'Cytokinetic bridge',
-  'Mitotic spindle',
-  'Microtubule organizing center',
-  'Centrosome',
-  'Lipid droplets',
-  'Plasma membrane',
-  'Cell junctions',
-  'Mitochondria',
-  'Aggresome',
-  'Cytosol',
-  'Cytoplasmic bodies',
-  'Rods & rings',
-];
-
-export const NUM_CLASSES = 28;
+export { CLASS_NAMES as HPA_CLASS_NAMES, NUM_CLASSES } from '../data/labels.js';
 
 /** Rows of the real train.csv. */
 export const REAL_ROWS = 31072;
