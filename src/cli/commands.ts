@@ -13,4 +13,5 @@ export const COMMANDS: Record<string, () => Promise<{ command: CommandSpec }>> =
   synth: () => import('./commands/synth.js'),
   ensemble: () => import('./commands/ensemble.js'),
   'apply-leak': () => import('./commands/apply-leak.js'),
+  weights: () => import('./commands/weights.js'),
 };
