@@ -11,6 +11,7 @@ export const COMMANDS: Record<string, () => Promise<{ command: CommandSpec }>> =
   score: () => import('./commands/score.js'),
   'sampler-analysis': () => import('./commands/sampler-analysis.js'),
   synth: () => import('./commands/synth.js'),
+  train: () => import('./commands/train.js'),
   ensemble: () => import('./commands/ensemble.js'),
   'apply-leak': () => import('./commands/apply-leak.js'),
   weights: () => import('./commands/weights.js'),

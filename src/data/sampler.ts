@@ -22,6 +22,9 @@ export function sampleWeights(labels: ArrayLike<number>, numClasses: number, cla
   for (let i = 0; i < n; i++) {
     let k = 0;
     for (let c = 0; c < C; c++) {
+      // Only the sample's own labels count: a class absent from the data has weight ±Infinity or NaN, and
+      // 0 × Infinity would otherwise poison every row (numpy's nan-reductions skip it the same way).
+      if (!labels[i * C + c]) continue;
       const v = labels[i * C + c] * classWeights[c];
       if (v !== 0) row[k++] = v;
     }

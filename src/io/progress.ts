@@ -33,7 +33,7 @@ export class Progress {
     if (status !== undefined) this.status = status;
     const now = Date.now();
     const every = this.tty ? 100 : (this.opts.logEveryMs ?? 10_000);
-    if (now - this.lastDraw >= every || this.done >= this.opts.total) this.draw(now);
+    if (now - this.lastDraw >= every || (this.tty && this.done >= this.opts.total)) this.draw(now);
   }
 
   get elapsedSeconds(): number {

@@ -1,0 +1,86 @@
+/**
+ * One pass over a loader: training (forward, loss, backward, optimizer step per batch) or evaluation
+ * (eval mode, no gradients). The epoch loss is Σ(batch loss × batch size) / dataset length and the metrics are
+ * accumulated over the whole pass at threshold 0.5, as the seed does (seed-spec §9.1, quirk 10 kept).
+ */
+import type { Module } from '../nn/Module.js';
+import type { Optimizer } from '../optim/Optimizer.js';
+import type { Criterion } from './losses.js';
+import type { Batch, DataLoader } from '../data/DataLoader.js';
+import { tensor } from '../tensor/creation.js';
+import { tidy, noGrad } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/Tensor.js';
+import { F1Accumulator, type Metric } from '../metrics/f1.js';
+import { Progress } from '../io/progress.js';
+
+export interface EpochResult {
+  loss: number;
+  metrics: Metric[];
+  seconds: number;
+}
+
+export interface RunEpochOptions {
+  model: Module;
+  loader: DataLoader;
+  order: ArrayLike<number>;
+  /** Dataset length that divides the summed loss (the seed's len(dataset)). */
+  datasetLength: number;
+  criterion: Criterion;
+  device: string;
+  channelsLast: boolean;
+  /** Training when given. */
+  optimizer?: Optimizer;
+  epoch: number;
+  label: string;
+  quiet?: boolean;
+}
+
+/** The batch's images and targets as tensors on the training device. */
+export function batchTensors(batch: Batch, device: string, channelsLast: boolean): { x: Tensor; y: Tensor } {
+  let x = tensor(batch.images, batch.shape);
+  let y = tensor(batch.targets, [batch.shape[0], batch.targets.length / batch.shape[0]]);
+  if (device !== 'cpu') {
+    x = x.to(device);
+    y = y.to(device);
+  }
+  if (channelsLast) x = x.channelsLast();
+  return { x, y };
+}
+
+export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
+  const training = o.optimizer !== undefined;
+  o.model.train(training);
+  const acc = new F1Accumulator();
+  const progress = new Progress({ total: o.loader.numBatches(o.order.length), label: o.label, unit: 'batch', quiet: o.quiet });
+  let lossSum = 0;
+  let samples = 0;
+  for await (const batch of o.loader.batches(o.order, { epoch: o.epoch })) {
+    const n = batch.ids.length;
+    const { lossValue, preds } = tidy(() => {
+      const { x, y } = batchTensors(batch, o.device, o.channelsLast);
+      let logits: Tensor;
+      let loss: Tensor;
+      if (training) {
+        o.optimizer!.zeroGrad();
+        logits = o.model.forward(x);
+        loss = o.criterion(logits, y);
+        loss.backward();
+        o.optimizer!.step();
+      } else {
+        [logits, loss] = noGrad(() => {
+          const l = o.model.forward(x);
+          return [l, o.criterion(l, y)];
+        });
+      }
+      // sigmoid(x) > 0.5 evaluated by libtorch, exactly as the seed's metric input.
+      const p = noGrad(() => logits.detach().sigmoid().gt(0.5).to({ device: 'cpu', dtype: 'uint8' }));
+      return { lossValue: loss.item(), preds: p.toTypedArray() as Uint8Array };
+    });
+    acc.add(preds, batch.targets);
+    lossSum += lossValue * n;
+    samples += n;
+    progress.tick(1, `loss ${(lossSum / samples).toFixed(4)} ${(samples / progress.elapsedSeconds).toFixed(1)} img/s`);
+  }
+  progress.finish();
+  return { loss: lossSum / o.datasetLength, metrics: acc.metricList(), seconds: progress.elapsedSeconds };
+}

@@ -1,0 +1,270 @@
+/**
+ * `hpaic train`: the seed's train.py (seed-spec §2.1, §9) on the engine. For each fold of the split: a fresh
+ * copy of the initial model and optimizer, then per epoch a training pass (weighted sampler or shuffle) and a
+ * validation pass, early stopping → LR-on-plateau → checkpoint on validation macro F1.
+ *
+ * Files per fold (`<checkpoint_dir>/<name>/fold_<k>/`): `model.pth` (best weights, PyTorch state dict),
+ * `summary.json` (the seed's), `history.json` (every epoch), `last.pth` (full state after the last epoch),
+ * `curves.png`. Every file is written atomically, so a kill at any moment leaves a resumable run: rerunning the
+ * command skips finished folds and continues the current one from its last finished epoch. Each random stream
+ * (dropout, sampler, augmentation, shuffling) is seeded from (seed, fold, epoch), so a resumed run equals an
+ * uninterrupted one.
+ */
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import type { HpaicConfig } from '../config/schema.js';
+import { saveResolvedConfig } from '../config/loadConfig.js';
+import { createModel } from '../models/registry.js';
+import type { Module } from '../nn/Module.js';
+import { Adam } from '../optim/Adam.js';
+import { SGD } from '../optim/SGD.js';
+import type { Optimizer } from '../optim/Optimizer.js';
+import { manualSeed, setNumThreads } from '../tensor/runtime.js';
+import { liveTensors } from '../tensor/scope.js';
+import { DataLoader, shuffledOrder } from '../data/DataLoader.js';
+import { WeightedSampler, sampleWeights, type SampleWeightMode } from '../data/sampler.js';
+import { hashSeed, seededRandom } from '../data/seededRandom.js';
+import { NUM_CLASSES } from '../data/labels.js';
+import { formatMetricList, type Metric } from '../metrics/f1.js';
+import { loadWeights, saveWeights, modelStateRecords, loadStateRecords } from '../models/weights.js';
+import type { StateDict } from '../io/StoredTensor.js';
+import { EarlyStopping, improvesOn } from './EarlyStopping.js';
+import { ReduceLROnPlateau } from './ReduceLROnPlateau.js';
+import { RunFolder, type FoldPaths } from './runFolder.js';
+import { readHistory, writeHistory, writeSummary, summaryFromHistory, metricValue, type TrainingHistory, type EpochRecord } from './summary.js';
+import { foldProgress } from './foldProgress.js';
+import { writeCurves } from './plotCurves.js';
+import { loadTrainingState, saveTrainingState } from './trainingState.js';
+import { createCriterion } from './losses.js';
+import { runEpoch } from './runEpoch.js';
+import { loadDataset, makeSplits, planWeights, labelsAt } from './prepareData.js';
+import { resolveDevice } from './resolveDevice.js';
+import { RunLog } from './RunLog.js';
+import { CheckpointError, ConfigError } from '../errors.js';
+
+export interface TrainOptions {
+  quiet?: boolean;
+  /** Stop after this many epochs of this invocation (tests use it to simulate an interruption). */
+  maxEpochsThisRun?: number;
+}
+
+export interface FoldScores {
+  fold: number;
+  bestEpoch: number;
+  train: Metric[];
+  val: Metric[];
+}
+
+export interface TrainResult {
+  runDir: string;
+  folds: FoldScores[];
+  /** Mean over the folds of the best epoch's metrics (the seed's "K-fold average" lines). */
+  averageTrain: Metric[];
+  averageVal: Metric[];
+}
+
+/** The model of a config with its initial weights (pretrained when `model.pretrained` is set). */
+export async function buildModel(config: HpaicConfig): Promise<Module> {
+  const model = createModel(config.model.name, { numClasses: NUM_CLASSES, inChannels: config.model.in_channels, head: config.model.head, dropoutP: config.model.dropout_p });
+  if (config.model.pretrained) await loadWeights(model, config.model.pretrained, { strict: false });
+  return model;
+}
+
+export function createOptimizer(config: HpaicConfig, model: Module): Optimizer {
+  const { name, lr, weight_decay } = config.optim;
+  return name === 'adam' ? new Adam(model.parameters(), { lr, weightDecay: weight_decay }) : new SGD(model.parameters(), { lr, momentum: 0.9, weightDecay: weight_decay });
+}
+
+function meanMetrics(lists: Metric[][]): Metric[] {
+  if (lists.length === 0) return [];
+  return lists[0].map(([name], i) => [name, lists.reduce((s, l) => s + l[i][1], 0) / lists.length] as Metric);
+}
+
+/** Train every fold of a config (see the module comment). */
+export async function train(config: HpaicConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  const quiet = opts.quiet ?? process.env.HPAIC_QUIET === '1';
+  if (config.threads) setNumThreads(config.threads);
+  const device = resolveDevice(config.device);
+  const run = RunFolder.of(config);
+  mkdirSync(run.root, { recursive: true });
+  saveResolvedConfig(run.root, config);
+  const log = new RunLog(run.log, quiet);
+  log.info(`hpaic train: run ${config.name} in ${run.root} on ${device}`);
+
+  const data = loadDataset(config, 'train');
+  const splits = makeSplits(config, data.labels);
+  const plan = planWeights(config, data.labels);
+  log.info(`Training set size: ${data.ids.length} (${splits.length} fold${splits.length > 1 ? 's' : ''}; validation ${splits.map((s) => s.test.length).join('/')})`);
+  if (plan.samplerClassWeights) log.file(`Sampler class weights: ${Array.from(plan.samplerClassWeights, (w) => w.toFixed(4)).join(' ')}`);
+  if (plan.criterionClassWeights) log.file(`Criterion class weights: ${Array.from(plan.criterionClassWeights, (w) => w.toFixed(4)).join(' ')}`);
+
+  // Initial weights, shared by every fold (the seed deep-copies the initial model per fold).
+  manualSeed(config.seed);
+  const initialModel = await buildModel(config);
+  const initialWeights: StateDict = modelStateRecords(initialModel);
+  initialModel.dispose();
+
+  const sourceFolds = config.load.path ? new RunFolder(config.load.path).folds() : [];
+  if (config.load.path) {
+    if (sourceFolds.length === 0) throw new CheckpointError(`load.path: fold checkpoints not found in ${config.load.path} (expected fold_1/model.pth, ...)`);
+    if (config.load.weights_only && sourceFolds.length < splits.length) {
+      // The seed's quirk 12 (misaligned trainers overwriting fold_1) becomes an error.
+      throw new ConfigError(`load.path: ${config.load.path} has ${sourceFolds.length} fold checkpoint(s) but this run has ${splits.length} folds; weights_only loading needs one source fold per fold`);
+    }
+    if (!config.load.weights_only) {
+      for (const f of sourceFolds) {
+        const dst = run.fold(f.fold);
+        if (f.dir === dst.dir) continue;
+        mkdirSync(dst.dir, { recursive: true });
+        for (const file of ['model.pth', 'last.pth', 'summary.json', 'history.json']) {
+          const src = `${f.dir}/${file}`;
+          if (existsSync(src) && !existsSync(`${dst.dir}/${file}`)) copyFileSync(src, `${dst.dir}/${file}`);
+        }
+      }
+    }
+  }
+
+  const common = { store: data.store, rows: data.rows, names: data.ids, targets: data.labels, filter: config.dataset.filters, batchSize: config.dataloader.batch_size, workers: config.dataloader.workers, seed: config.seed };
+  const size = { height: config.img_h, width: config.img_w };
+  const trainLoader = new DataLoader({ ...common, transform: config.aug ? { kind: 'train', ...size } : { kind: 'plain', ...size }, dropLast: true });
+  const valLoader = new DataLoader({ ...common, transform: { kind: 'plain', ...size }, dropLast: false, workers: Math.min(1, config.dataloader.workers) });
+
+  const folds: FoldScores[] = [];
+  let epochsThisRun = 0;
+  try {
+    for (let f = 0; f < splits.length; f++) {
+      const k = f + 1;
+      const paths = run.fold(k);
+      log.info(`Fold ${k}/${splits.length}`);
+      const history: TrainingHistory = existsSync(paths.history) ? readHistory(paths.history) : { fold: k, epochs: [] };
+      const progress = foldProgress(history, config);
+      if (progress.finished && existsSync(paths.model)) {
+        log.info('Fold already trained!');
+        folds.push(scoresOf(k, history, progress.bestEpoch));
+        continue;
+      }
+      const remaining = opts.maxEpochsThisRun === undefined ? Infinity : opts.maxEpochsThisRun - epochsThisRun;
+      const result = await trainFold({ config, k, paths, split: splits[f], data, plan, initialWeights, sourceFold: config.load.weights_only ? sourceFolds[f] : undefined, trainLoader, valLoader, device, log, quiet, maxEpochs: remaining });
+      epochsThisRun += result.epochsRun;
+      if (!result.finished) {
+        log.info(`Stopped after ${epochsThisRun} epoch(s) in this run; rerun the same command to resume.`);
+        return { runDir: run.root, folds, averageTrain: [], averageVal: [] };
+      }
+      folds.push(result.scores);
+    }
+  } finally {
+    await trainLoader.close();
+    await valLoader.close();
+  }
+  const averageTrain = meanMetrics(folds.map((s) => s.train));
+  const averageVal = meanMetrics(folds.map((s) => s.val));
+  if (folds.length > 1) {
+    log.info(`K-fold average training metrics: ${formatMetricList(averageTrain)}`);
+    log.info(`K-fold average validation CV metrics: ${formatMetricList(averageVal)}`);
+  }
+  log.info(`Done: best validation macro F1 per fold ${folds.map((s) => metricValue(s.val, 'f1_macro').toFixed(4)).join(', ')}`);
+  return { runDir: run.root, folds, averageTrain, averageVal };
+}
+
+function scoresOf(k: number, history: TrainingHistory, bestEpoch: number): FoldScores {
+  const e = history.epochs.find((r) => r.epoch === bestEpoch) ?? history.epochs[history.epochs.length - 1];
+  return { fold: k, bestEpoch, train: e?.train.metrics ?? [], val: e?.val.metrics ?? [] };
+}
+
+interface FoldJob {
+  config: HpaicConfig;
+  k: number;
+  paths: FoldPaths;
+  split: { train: Int32Array; test: Int32Array };
+  data: ReturnType<typeof loadDataset>;
+  plan: ReturnType<typeof planWeights>;
+  initialWeights: StateDict;
+  sourceFold?: FoldPaths;
+  trainLoader: DataLoader;
+  valLoader: DataLoader;
+  device: string;
+  log: RunLog;
+  quiet: boolean;
+  maxEpochs: number;
+}
+
+async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: number; scores: FoldScores }> {
+  const { config, k, paths, split, log } = j;
+  mkdirSync(paths.dir, { recursive: true });
+  const model = await buildModel(config);
+  loadStateRecords(model, j.initialWeights);
+  if (j.sourceFold) {
+    // weights_only (the seed's 224 → 512 fine-tuning): fold k starts from the source run's fold k best weights.
+    await loadWeights(model, j.sourceFold.model);
+    if (j.sourceFold.model !== paths.model && !existsSync(paths.last)) copyFileSync(j.sourceFold.model, paths.model);
+    log.info(`Weights only: fold ${k} initialised from ${j.sourceFold.model}`);
+  }
+  if (j.device !== 'cpu') model.to(j.device);
+  if (config.channels_last) model.channelsLast();
+  const optimizer = createOptimizer(config, model);
+  const scheduler = new ReduceLROnPlateau(optimizer, { mode: 'max', factor: config.lr_factor, patience: config.lr_patience, minLr: config.min_lr, threshold: 1e-4, verbose: (m) => log.info(m) });
+  const earlyStop = new EarlyStopping({ patience: config.stop_patience, mode: 'max', threshold: 1e-4 });
+  const criterion = createCriterion(config.criterion.name, j.plan.criterionClassWeights, j.device);
+  let checkpointBest = -Infinity;
+  let history: TrainingHistory = { fold: k, epochs: [] };
+  let start = 1;
+  if (existsSync(paths.last)) {
+    const restored = loadTrainingState(paths.last, { model, optimizer, scheduler, earlyStop });
+    start = restored.epoch + 1;
+    checkpointBest = restored.checkpointBest;
+    if (existsSync(paths.history)) history = readHistory(paths.history);
+    history.epochs = history.epochs.filter((e) => e.epoch <= restored.epoch);
+    log.info(`Fold partially trained. Resuming training at epoch ${start}...`);
+  } else if (existsSync(paths.history) && !j.sourceFold) {
+    rmSync(paths.history); // a history without a state to resume from is stale
+  }
+
+  const trainLabels = labelsAt(j.data.labels, split.train);
+  const perSample = j.plan.samplerClassWeights ? sampleWeights(trainLabels, NUM_CLASSES, j.plan.samplerClassWeights, config.sampler.mode as SampleWeightMode) : null;
+  let epochsRun = 0;
+  let finished = earlyStop.stop || start > config.epochs;
+  try {
+    for (let epoch = start; epoch <= config.epochs && !finished; epoch++) {
+      if (epochsRun >= j.maxEpochs) break;
+      const t0 = Date.now();
+      const lr = optimizer.getLr();
+      manualSeed(hashSeed(config.seed, k, epoch));
+      const local = perSample
+        ? new WeightedSampler(perSample, { seed: hashSeed(config.seed, k, epoch, 1) }).sample()
+        : shuffledOrder(split.train.length, seededRandom(config.seed, k, epoch, 2));
+      const order = Int32Array.from(local, (i) => split.train[i]);
+      const tag = `fold ${k} epoch ${epoch}/${config.epochs}`;
+      const trainRes = await runEpoch({ model, loader: j.trainLoader, order, datasetLength: split.train.length, criterion, device: j.device, channelsLast: config.channels_last, optimizer, epoch, label: `${tag} train`, quiet: j.quiet });
+      const valRes = await runEpoch({ model, loader: j.valLoader, order: split.test, datasetLength: split.test.length, criterion, device: j.device, channelsLast: config.channels_last, epoch, label: `${tag} val  `, quiet: j.quiet });
+      const v = metricValue(valRes.metrics, 'f1_macro');
+      finished = earlyStop.step(v);
+      scheduler.step(v);
+      const improved = improvesOn(v, checkpointBest, 'max', 1e-4);
+      const record: EpochRecord = { epoch, train: { loss: trainRes.loss, metrics: trainRes.metrics }, val: { loss: valRes.loss, metrics: valRes.metrics }, lr, seconds: (Date.now() - t0) / 1000, improved };
+      history.epochs.push(record);
+      if (improved) {
+        checkpointBest = v;
+        await saveWeights(model, paths.model);
+        writeSummary(paths.summary, summaryFromHistory(history, epoch));
+      }
+      writeHistory(paths.history, history);
+      saveTrainingState(paths.last, { epoch, model, optimizer, scheduler, earlyStop, checkpointBest });
+      if (config.plots !== 'none') await writeCurves(history, paths.curves(config.plots), { title: `${config.name} fold ${k}` });
+      log.info(
+        `Epoch ${epoch}/${config.epochs}  train loss ${trainRes.loss.toFixed(4)} f1 ${metricValue(trainRes.metrics, 'f1_macro').toFixed(4)} | ` +
+          `val loss ${valRes.loss.toFixed(4)} f1 ${v.toFixed(4)} | lr ${lr.toExponential(2)} | ${record.seconds.toFixed(1)} s${improved ? ' | saved' : ''}`,
+      );
+      log.file(`Training metrics: ${formatMetricList(trainRes.metrics)}`);
+      log.file(`Validation metrics: ${formatMetricList(valRes.metrics)}`);
+      log.file(`live tensors: ${liveTensors()}`);
+      if (finished) log.info(`Epoch ${epoch}: early stopping`);
+      epochsRun++;
+    }
+    if (!finished) finished = (history.epochs.at(-1)?.epoch ?? 0) >= config.epochs;
+  } finally {
+    optimizer.dispose();
+    criterion.dispose();
+    model.dispose();
+  }
+  const best = foldProgress(history, config).bestEpoch;
+  return { finished, epochsRun, scores: scoresOf(k, history, best) };
+}

@@ -1,0 +1,91 @@
+/**
+ * `hpaic train` end to end on a tiny generated dataset (48 images of 32², 2 folds, 2 epochs): the run folder
+ * layout, summary.json, reproducibility, resume after an interruption (in-process and kill -9), weights-only
+ * initialisation from another run.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { makeTinyDataset, tinyConfig } from '../helpers/tinyDataset.js';
+import { REPO_ROOT, tempDir } from '../helpers/env.js';
+import { parseConfig } from '../../src/config/loadConfig.js';
+import { train } from '../../src/train/train.js';
+import { readHistory } from '../../src/train/summary.js';
+import { readStateDict } from '../../src/io/torchZip.js';
+import { ConfigError } from '../../src/errors.js';
+import { liveTensors } from '../../src/tensor/scope.js';
+
+const { dir, cleanup } = tempDir('hpaic-train-e2e-');
+const data = join(dir, 'data');
+const cfg = (name: string, over: Record<string, unknown> = {}) => parseConfig(tinyConfig(data, join(dir, 'ckpt'), { name, ...over }));
+const read = (...p: string[]): string => readFileSync(join(dir, 'ckpt', ...p), 'utf8');
+
+test.before(async () => {
+  await makeTinyDataset(data);
+});
+test.after(() => cleanup());
+
+test('a 2-fold run writes the seed layout, summary.json in the seed form, and is reproducible', async () => {
+  const before = liveTensors();
+  const r = await train(cfg('a'), { quiet: true });
+  assert.equal(liveTensors(), before, 'training leaked tensors');
+  assert.equal(r.folds.length, 2);
+  for (const k of [1, 2]) {
+    for (const f of ['model.pth', 'summary.json', 'history.json', 'last.pth', 'curves.svg']) assert.ok(existsSync(join(dir, 'ckpt', 'a', `fold_${k}`, f)), `fold_${k}/${f}`);
+    const summary = JSON.parse(read('a', `fold_${k}`, 'summary.json'));
+    assert.deepEqual(Object.keys(summary), ['epoch', 'loss_history', 'metric_history']);
+    assert.equal(summary.loss_history.train.length, summary.epoch);
+    assert.match(summary.metric_history.val[0], /^\[\('f1_macro', [0-9.]+\), \('f1_Nucleoplasm', [0-9.]+\), .*\('acc', [0-9.]+\)\]$/);
+    // The best weights load in PyTorch terms: a plain state dict with torchvision's keys plus the seed head.
+    const sd = readStateDict(join(dir, 'ckpt', 'a', `fold_${k}`, 'model.pth'));
+    assert.ok(sd.has('layer4.1.bn2.running_var') && sd.has('head.8.weight'));
+  }
+  assert.ok(existsSync(join(dir, 'ckpt', 'a', 'config.resolved.json')));
+  assert.match(read('a', 'train.log'), /K-fold average validation CV metrics: \[\('f1_macro'/);
+  await train(cfg('b'), { quiet: true });
+  assert.equal(read('b', 'fold_1', 'summary.json'), read('a', 'fold_1', 'summary.json'), 'same config and seed must give the same summary.json');
+});
+
+test('an interrupted run resumes where it stopped and ends as an uninterrupted one', async () => {
+  const first = await train(cfg('c'), { quiet: true, maxEpochsThisRun: 3 });
+  assert.equal(first.folds.length, 1, 'fold 1 finished, fold 2 interrupted after one epoch');
+  assert.equal(readHistory(join(dir, 'ckpt', 'c', 'fold_2', 'history.json')).epochs.length, 1);
+  const second = await train(cfg('c'), { quiet: true });
+  assert.equal(second.folds.length, 2);
+  for (const k of [1, 2]) {
+    const a = readHistory(join(dir, 'ckpt', 'a', `fold_${k}`, 'history.json')).epochs.map((e) => [e.train.loss, e.val.loss]);
+    const c = readHistory(join(dir, 'ckpt', 'c', `fold_${k}`, 'history.json')).epochs.map((e) => [e.train.loss, e.val.loss]);
+    assert.deepEqual(c, a, `fold ${k}: resumed losses must equal the uninterrupted run's`);
+  }
+});
+
+test('kill -9 in the middle of training leaves a run that the same command completes', async () => {
+  const configPath = join(dir, 'kill.json');
+  writeFileSync(configPath, JSON.stringify(tinyConfig(data, join(dir, 'ckpt'), { name: 'k', epochs: 4 })));
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'hpaic.js'), 'train', '-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HPAIC_FROM_SOURCE: '1' } });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+    // Kill as soon as the second epoch of fold 1 has finished.
+    if ((out.match(/^Epoch \d\/4/gm) ?? []).length >= 2) child.kill('SIGKILL');
+  });
+  await new Promise((res) => child.on('exit', res));
+  assert.ok(existsSync(join(dir, 'ckpt', 'k', 'fold_1', 'last.pth')));
+  const rerun = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'hpaic.js'), 'train', '-c', configPath, '--quiet'], { stdio: 'inherit', env: { ...process.env, HPAIC_FROM_SOURCE: '1' } });
+  const code = await new Promise((res) => rerun.on('exit', res));
+  assert.equal(code, 0);
+  assert.match(read('k', 'train.log'), /Resuming training at epoch 3/);
+  for (const k of [1, 2]) assert.equal(readHistory(join(dir, 'ckpt', 'k', `fold_${k}`, 'history.json')).epochs.at(-1)!.epoch, 4);
+});
+
+test('load.path with weights_only initialises fold k from the source run and refuses too few source folds', async () => {
+  const r = await train(cfg('ft', { load: { path: join(dir, 'ckpt', 'a'), weights_only: true }, epochs: 1 }), { quiet: true });
+  assert.equal(r.folds.length, 2);
+  assert.match(read('ft', 'train.log'), /Weights only: fold 2 initialised from .*a\/fold_2\/model\.pth/);
+  await assert.rejects(
+    train(cfg('ft3', { load: { path: join(dir, 'ckpt', 'a'), weights_only: true }, dataloader: { n_splits: 3, val_size: null, batch_size: 8, workers: 0, random_state: 92 } }), { quiet: true }),
+    (e: unknown) => e instanceof ConfigError && /has 2 fold checkpoint\(s\) but this run has 3 folds/.test((e as Error).message),
+  );
+});
