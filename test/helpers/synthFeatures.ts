@@ -4,6 +4,7 @@
  * by thresholding red, as one would on real HPA images; no ground truth from the generator.
  */
 import type { SynthChannels } from '../../src/synth/renderSample.js';
+import { blur } from '../../src/synth/draw.js';
 
 type Mask = Uint8Array;
 
@@ -12,25 +13,9 @@ function toFloat(a: Uint8Array): Float32Array {
 }
 
 function gauss(src: Float32Array, w: number, h: number, sigma: number): Float32Array {
-  const r = Math.max(1, Math.ceil(2.5 * sigma));
-  const k = new Float32Array(2 * r + 1);
-  let s = 0;
-  for (let i = -r; i <= r; i++) s += k[i + r] = Math.exp((-i * i) / (2 * sigma * sigma));
-  for (let i = 0; i < k.length; i++) k[i] /= s;
-  const tmp = new Float32Array(w * h);
-  const out = new Float32Array(w * h);
-  const cl = (x: number, n: number): number => (x < 0 ? 0 : x >= n ? n - 1 : x);
-  for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) {
-    let acc = 0;
-    for (let t = -r; t <= r; t++) acc += src[j * w + cl(i + t, w)] * k[t + r];
-    tmp[j * w + i] = acc;
-  }
-  for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) {
-    let acc = 0;
-    for (let t = -r; t <= r; t++) acc += tmp[cl(j + t, h) * w + i] * k[t + r];
-    out[j * w + i] = acc;
-  }
-  return out;
+  const p = { w, h, data: Float32Array.from(src) };
+  blur(p, sigma);
+  return p.data;
 }
 
 function morph(m: Mask, w: number, h: number, steps: number, dilate: boolean): Mask {
@@ -62,9 +47,33 @@ function maskOf(a: Float32Array, pred: (v: number, i: number) => boolean): Mask 
 const and = (a: Mask, b: Mask): Mask => a.map((v, i) => v & b[i]);
 const not = (a: Mask): Mask => a.map((v) => 1 - v);
 
-function quantile(vals: Float32Array | number[], q: number): number {
-  const s = Float32Array.from(vals).sort();
-  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : 0;
+/** The q-quantile of `vals` (quickselect on a copy: linear time). */
+function quantile(vals: ArrayLike<number>, q: number): number {
+  const a = Float32Array.from(vals);
+  if (!a.length) return 0;
+  const k = Math.min(a.length - 1, Math.floor(q * a.length));
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k];
 }
 
 function meanIn(a: Float32Array, m: Mask): number {
@@ -233,7 +242,7 @@ export function greenFeatures(ch: SynthChannels, size: number): number[] {
   const coh = Math.sqrt((jxx - jyy) ** 2 + 4 * jxy * jxy) / (jxx + jyy + 1e-6);
   feats.push(line / (nCell || 1), blob / (nCell || 1), coh);
   // Bright objects: connected components above a robust threshold, their size, shape and where they sit.
-  const inCell = Array.from(gb).filter((_, i) => cell[i]);
+  const inCell = gb.filter((_, i) => cell[i] === 1);
   const thr = Math.max(quantile(inCell, 0.5) * 1.8, quantile(gb, 0.5) + 12);
   const bright = maskOf(gb, (v) => v > thr);
   feats.push(...components(bright, w, h, [nuc, peri, edge, bg]));
