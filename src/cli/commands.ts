@@ -12,6 +12,8 @@ export const COMMANDS: Record<string, () => Promise<{ command: CommandSpec }>> =
   'sampler-analysis': () => import('./commands/sampler-analysis.js'),
   synth: () => import('./commands/synth.js'),
   train: () => import('./commands/train.js'),
+  'find-thresholds': () => import('./commands/find-thresholds.js'),
+  submit: () => import('./commands/submit.js'),
   ensemble: () => import('./commands/ensemble.js'),
   'apply-leak': () => import('./commands/apply-leak.js'),
   weights: () => import('./commands/weights.js'),

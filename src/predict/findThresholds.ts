@@ -1,0 +1,48 @@
+/**
+ * `hpaic find-thresholds`: the seed's threshold_finder.py (seed-spec §2.2). Rebuilds the training run's
+ * validation split(s) (same config, same random_state), predicts each with its fold's best model, searches the
+ * best single and per-class thresholds and writes `threshold.json` in the seed's form.
+ */
+import type { HpaicConfig } from '../config/schema.js';
+import { DataLoader } from '../data/DataLoader.js';
+import { loadDataset, makeSplits, labelsAt } from '../train/prepareData.js';
+import { resolveDevice } from '../train/resolveDevice.js';
+import { RunFolder } from '../train/runFolder.js';
+import { RunLog } from '../train/RunLog.js';
+import { setNumThreads } from '../tensor/runtime.js';
+import { evaluateThresholds, formatFoldReport, formatThresholdTable, buildThresholdFile, writeThresholdFile, type FoldThresholds } from './thresholdFile.js';
+import { predictLogits, torchSigmoid } from './predict.js';
+import { forEachFoldModel } from './loadFoldModels.js';
+import { CheckpointError } from '../errors.js';
+
+export async function findThresholds(config: HpaicConfig, opts: { quiet?: boolean } = {}): Promise<{ path: string; folds: FoldThresholds[] }> {
+  if (config.threads) setNumThreads(config.threads);
+  const device = resolveDevice(config.device);
+  const run = RunFolder.of(config);
+  const log = new RunLog(run.log, opts.quiet ?? process.env.HPAIC_QUIET === '1');
+  const data = loadDataset(config, 'train');
+  const splits = makeSplits(config, data.labels);
+  const loader = new DataLoader({
+    store: data.store, rows: data.rows, names: data.ids, targets: data.labels, filter: config.dataset.filters,
+    transform: { kind: 'plain', height: config.img_h, width: config.img_w }, batchSize: config.dataloader.batch_size, workers: Math.min(1, config.dataloader.workers),
+  });
+  const folds: FoldThresholds[] = [];
+  try {
+    log.info('Searching for the best decision thresholds');
+    const count = await forEachFoldModel(config, device, async (model, fold, n) => {
+      const split = splits[fold.fold - 1];
+      if (!split) throw new CheckpointError(`${fold.model} exists but the config makes only ${splits.length} fold(s)`);
+      const logits = await predictLogits({ model, loader, order: split.test, device, channelsLast: config.channels_last, label: `fold ${fold.fold}/${n} validation`, quiet: opts.quiet });
+      const ev = evaluateThresholds(logits, labelsAt(data.labels, split.test), { sigmoid: torchSigmoid });
+      log.file(formatFoldReport(ev, fold.fold, n));
+      log.info(`Fold ${fold.fold}/${n}\n${formatThresholdTable(ev)}`);
+      folds.push(ev.entries);
+    });
+    log.info(`No. of models loaded from checkpoint: ${count}`);
+  } finally {
+    await loader.close();
+  }
+  writeThresholdFile(run.thresholdJson, buildThresholdFile(folds));
+  log.info(`Saved ${run.thresholdJson}`);
+  return { path: run.thresholdJson, folds };
+}

@@ -1,0 +1,155 @@
+/**
+ * Running a trained model over a dataset: plain predictions (validation logits for the threshold search) and
+ * test-time augmentation (seed-spec §10.2). The seed runs 16 separate passes over the test set; here every
+ * batch is read once, its TTA variants are made on the device with tensor ops (flips, transpose and the
+ * brightness blend, bit-exact with Pillow's uint8 arithmetic) and run in as few forward passes as
+ * `maxForwardBatch` allows. Pipelines with other ops (contrast, saturation, hue, rotation) fall back to one
+ * loader pass per pipeline with the CPU implementation. The combination is the seed's weighted mean of
+ * logits (not probabilities), (1 − w)·plain + (w/n)·Σ TTA.
+ */
+import type { Module } from '../nn/Module.js';
+import type { DataLoader } from '../data/DataLoader.js';
+import type { AugOp } from '../data/augment.js';
+import type { TtaPipeline } from '../data/tta.js';
+import { NUM_CLASSES } from '../data/labels.js';
+import type { Tensor } from '../tensor/Tensor.js';
+import { cat, tensor } from '../tensor/creation.js';
+import { noGrad, tidy } from '../tensor/scope.js';
+import { batchTensors } from '../train/runEpoch.js';
+import { Progress } from '../io/progress.js';
+
+export interface PredictOptions {
+  model: Module;
+  /** A loader with the plain (resize + to-tensor) transform. */
+  loader: DataLoader;
+  /** Dataset items to predict, in output order (default: all, sequentially). */
+  order?: ArrayLike<number>;
+  device: string;
+  channelsLast: boolean;
+  /** TTA pipelines (empty or omitted: plain predictions only). */
+  tta?: readonly TtaPipeline[];
+  /** Weights of [plain, tta_1, …, tta_n] (see ttaWeights); required with `tta`. */
+  weights?: ArrayLike<number>;
+  /** Most images per forward pass (default: 4 × the loader's batch size). */
+  maxForwardBatch?: number;
+  /** Builds a loader with a fixed op list, for pipelines the device path cannot do. */
+  opsLoader?: (ops: readonly AugOp[]) => DataLoader;
+  label?: string;
+  quiet?: boolean;
+}
+
+const DEVICE_OPS = new Set(['hflip', 'vflip', 'transpose', 'brightness']);
+
+/** Apply one pipeline's ops to a float batch in [0, 1] (N, C, H, W), exactly as Pillow on the uint8 image. */
+export function applyOpsOnDevice(x: Tensor, ops: readonly AugOp[]): Tensor {
+  return tidy(() => {
+    let y = x;
+    for (const op of ops) {
+      if (op.kind === 'hflip') y = y.flip([3]);
+      else if (op.kind === 'vflip') y = y.flip([2]);
+      else if (op.kind === 'transpose') y = y.transpose(2, 3);
+      else if (op.kind === 'brightness') {
+        // Pillow: trunc(float32(factor) × pixel), clipped to [0, 255], on the uint8 values.
+        const px = y.mul(255).round();
+        y = px.mul(op.factor).floor().clamp(0, 255).div(255);
+      } else throw new Error(`op ${op.kind} has no device implementation`);
+    }
+    return y === x ? x.clone() : y;
+  });
+}
+
+/** Whether every pipeline can run on the device for images of `channels` channels. */
+export function ttaOnDevice(tta: readonly TtaPipeline[], channels: number): boolean {
+  // Pillow leaves the alpha channel of LA / RGBA images alone in colour ops; keep those on the CPU path.
+  const colourOk = channels === 1 || channels === 3;
+  return tta.every((p) => p.ops.every((o) => DEVICE_OPS.has(o.kind) && (o.kind !== 'brightness' || colourOk)));
+}
+
+/** Forward `x` through the model in chunks of at most `max` images; returns N × 28 logits on the device. */
+function forwardChunked(model: Module, x: Tensor, max: number): Tensor {
+  const n = x.shape[0];
+  if (n <= max) return model.forward(x);
+  const parts: Tensor[] = [];
+  for (let s = 0; s < n; s += max) {
+    const chunk = x.narrow(0, s, Math.min(max, n - s));
+    parts.push(model.forward(chunk));
+    chunk.dispose();
+  }
+  const out = cat(parts, 0);
+  parts.forEach((p) => p.dispose());
+  return out;
+}
+
+/**
+ * Logits (row-major N × 28 float32, in `order`) of the model on the loader's items, with TTA when given.
+ */
+export async function predictLogits(o: PredictOptions): Promise<Float32Array> {
+  const { model, loader, device } = o;
+  model.eval();
+  const n = o.order ? o.order.length : await loader.size();
+  const order = o.order ?? Int32Array.from({ length: n }, (_, i) => i);
+  const tta = o.tta ?? [];
+  const weights = tta.length ? Float64Array.from(o.weights ?? []) : Float64Array.of(1);
+  if (weights.length !== tta.length + 1) throw new RangeError(`predict: expected ${tta.length + 1} TTA weights but received ${weights.length}`);
+  const max = o.maxForwardBatch ?? 4 * loader.batchSize;
+  const onDevice = ttaOnDevice(tta, loader.sampleShape[0]);
+  const out = new Float32Array(n * NUM_CLASSES);
+  const passes = onDevice ? 1 : tta.length + 1;
+  const progress = new Progress({ total: loader.numBatches(n) * passes, label: o.label ?? 'predict', unit: 'batch', quiet: o.quiet });
+
+  const runPass = async (src: DataLoader, variants: readonly (readonly AugOp[])[], w: ArrayLike<number>, accumulate: boolean): Promise<void> => {
+    let offset = 0;
+    for await (const batch of src.batches(order)) {
+      const logits = noGrad(() =>
+        tidy(() => {
+          const { x } = batchTensors(batch, device, false);
+          const xs = variants.map((ops) => (ops.length ? applyOpsOnDevice(x, ops) : x));
+          let all = xs.length === 1 ? xs[0] : cat(xs, 0);
+          if (o.channelsLast) all = all.channelsLast();
+          const l = forwardChunked(model, all, max);
+          const b = batch.ids.length;
+          let acc: Tensor | null = null;
+          for (let i = 0; i < variants.length; i++) {
+            const part = l.narrow(0, i * b, b).mul(w[i]);
+            acc = acc ? acc.add(part) : part;
+          }
+          return (acc as Tensor).to({ device: 'cpu', dtype: 'float32' });
+        }),
+      );
+      const values = logits.toTypedArray() as Float32Array;
+      logits.dispose();
+      if (accumulate) for (let i = 0; i < values.length; i++) out[offset + i] += values[i];
+      else out.set(values, offset);
+      offset += values.length;
+      progress.tick();
+    }
+  };
+
+  if (onDevice) {
+    await runPass(loader, [[], ...tta.map((p) => p.ops)], weights, false);
+  } else {
+    await runPass(loader, [[]], [weights[0]], false);
+    for (let i = 0; i < tta.length; i++) {
+      if (!o.opsLoader) throw new Error('predict: these TTA ops need opsLoader (a loader with a fixed op list)');
+      const l = o.opsLoader(tta[i].ops);
+      try {
+        await runPass(l, [[]], [weights[i + 1]], true);
+      } finally {
+        await l.close();
+      }
+    }
+  }
+  progress.finish();
+  return out;
+}
+
+/** libtorch's float32 sigmoid, so probabilities and thresholds match PyTorch bit for bit on this machine. */
+export function torchSigmoid(logits: ArrayLike<number>): Float32Array {
+  const t = tensor(Float32Array.from(logits));
+  const s = t.sigmoid();
+  const v = s.toTypedArray() as Float32Array;
+  t.dispose();
+  s.dispose();
+  return v;
+}
+

@@ -1,0 +1,71 @@
+/**
+ * `hpaic submit`: the seed's make_submission.py (seed-spec §2.3). Predicts the test store with every fold's
+ * best model (plain + TTA, combined on logits with the seed's weights), then for each threshold kind of
+ * threshold.json writes `fold_<k>_<key>.csv` (+ `_fill<N>`), and with several folds the fold ensemble
+ * (mean of logits, mean of thresholds) `ensemble_<key>.csv`, plus probability files.
+ */
+import type { HpaicConfig } from '../config/schema.js';
+import { DataLoader } from '../data/DataLoader.js';
+import type { AugOp } from '../data/augment.js';
+import { buildTtaList, takeTta, ttaWeights, type TtaOptions } from '../data/tta.js';
+import { loadDataset } from '../train/prepareData.js';
+import { resolveDevice } from '../train/resolveDevice.js';
+import { RunFolder } from '../train/runFolder.js';
+import { RunLog } from '../train/RunLog.js';
+import { setNumThreads } from '../tensor/runtime.js';
+import { readThresholdFile, foldThresholdList } from './thresholdFile.js';
+import { writeSubmissions } from './submissionFiles.js';
+import { predictLogits, torchSigmoid } from './predict.js';
+import { forEachFoldModel } from './loadFoldModels.js';
+import { CheckpointError } from '../errors.js';
+
+export interface SubmitOptions extends TtaOptions {
+  /** false = no TTA (`--no-tta`). */
+  tta?: boolean;
+  numAug?: number;
+  ttaWeight?: number;
+  /** Class for empty rows; null = no fill files (`--fill-empty none`). Default 25. */
+  fillEmpty?: number | null;
+  /** Seed of the random side of each TTA pair (the seed's was unseeded). Default: config.seed. */
+  ttaSeed?: number;
+  quiet?: boolean;
+}
+
+export async function submit(config: HpaicConfig, opts: SubmitOptions = {}): Promise<{ files: string[]; dir: string }> {
+  if (config.threads) setNumThreads(config.threads);
+  const device = resolveDevice(config.device);
+  const run = RunFolder.of(config);
+  const log = new RunLog(run.log, opts.quiet ?? process.env.HPAIC_QUIET === '1');
+  const thresholds = foldThresholdList(readThresholdFile(run.thresholdJson));
+  const tta = opts.tta === false ? [] : takeTta(buildTtaList(opts, opts.ttaSeed ?? config.seed), opts.numAug);
+  const weights = ttaWeights(tta.length, opts.ttaWeight ?? 0.6);
+  log.info(`Test time augmentations: ${tta.length > 0} (${tta.map((p) => p.name).join(', ') || 'none'})`);
+  log.info(`TTA ensembling weights: [${Array.from(weights, (w) => +w.toFixed(6)).join(', ')}]`);
+  const data = loadDataset(config, 'test');
+  const common = { store: data.store, rows: data.rows, names: data.ids, filter: config.dataset.filters, batchSize: config.dataloader.batch_size, workers: Math.min(1, config.dataloader.workers) };
+  const size = { height: config.img_h, width: config.img_w };
+  const loader = new DataLoader({ ...common, transform: { kind: 'plain', ...size } });
+  const opsLoader = (ops: readonly AugOp[]): DataLoader => new DataLoader({ ...common, transform: { kind: 'ops', ...size, ops } });
+  log.info(`Test set size: ${data.ids.length}`);
+  const foldLogits: Float32Array[] = [];
+  try {
+    await forEachFoldModel(config, device, async (model, fold, n) => {
+      if (!thresholds[fold.fold - 1]) throw new CheckpointError(`${run.thresholdJson} has no fold_${fold.fold} entry: rerun hpaic find-thresholds -c <config>`);
+      log.info(`Fold ${fold.fold}/${n}`);
+      foldLogits.push(await predictLogits({ model, loader, device, channelsLast: config.channels_last, tta, weights, opsLoader, label: `fold ${fold.fold}/${n} test${tta.length ? ` + ${tta.length} TTA` : ''}`, quiet: opts.quiet }));
+    });
+  } finally {
+    await loader.close();
+  }
+  const files = writeSubmissions({
+    ids: data.ids,
+    foldLogits,
+    thresholds: thresholds.slice(0, foldLogits.length),
+    outDir: run.submissionDir,
+    fillEmpty: opts.fillEmpty === undefined ? 25 : opts.fillEmpty,
+    sigmoid: torchSigmoid,
+    log: (line) => log.file(line),
+  });
+  log.info(`Submissions saved in ${run.submissionDir} (${files.length} files)`);
+  return { files, dir: run.submissionDir };
+}
