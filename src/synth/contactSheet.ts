@@ -72,8 +72,11 @@ export async function renderContactSheet(opts: ContactSheetOptions = {}): Promis
         canvas[g + 2] = 0;
       }
     }
+    const label = `${c} ${HPA_CLASS_NAMES[c]}`;
+    // Shrink long names on small tiles so that they stay inside their tile.
+    const fontSize = Math.min(12, (1.75 * tileW) / label.length).toFixed(1);
     texts.push(
-      `<text x="${x0 + 2}" y="${y0 - 5}" font-family="DejaVu Sans, sans-serif" font-size="12" fill="#eeeeee">${c} ${escapeXml(HPA_CLASS_NAMES[c])}</text>`,
+      `<text x="${x0 + 2}" y="${y0 - 5}" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="#eeeeee">${escapeXml(label)}</text>`,
     );
   }
   const svg = `<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">${texts.join('')}</svg>`;

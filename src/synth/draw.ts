@@ -17,6 +17,9 @@ export interface Clip {
   id: number;
 }
 
+/** Narrowest profile drawn (pixels): thinner Gaussians would alias at small image sizes. */
+const MIN_SIGMA = 0.45;
+
 export function plane(w: number, h: number): Plane {
   return { w, h, data: new Float32Array(w * h) };
 }
@@ -31,6 +34,7 @@ function bbox(p: Plane, x0: number, y0: number, x1: number, y1: number): [number
 
 /** A Gaussian spot of standard deviation `sigma` and peak `amp`. */
 export function addBlob(p: Plane, x: number, y: number, sigma: number, amp: number, clip?: Clip): void {
+  sigma = Math.max(MIN_SIGMA, sigma);
   const r = 3 * sigma;
   const b = bbox(p, x - r, y - r, x + r, y + r);
   if (!b) return;
@@ -49,6 +53,8 @@ export function addBlob(p: Plane, x: number, y: number, sigma: number, amp: numb
 
 /** An elongated Gaussian spot: `sigmaLong` along `angle`, `sigmaShort` across it. */
 export function addEllipseBlob(p: Plane, x: number, y: number, sigmaLong: number, sigmaShort: number, angle: number, amp: number, clip?: Clip): void {
+  sigmaLong = Math.max(MIN_SIGMA, sigmaLong);
+  sigmaShort = Math.max(MIN_SIGMA, sigmaShort);
   const r = 3 * Math.max(sigmaLong, sigmaShort);
   const b = bbox(p, x - r, y - r, x + r, y + r);
   if (!b) return;
@@ -72,6 +78,7 @@ export function addEllipseBlob(p: Plane, x: number, y: number, sigmaLong: number
 
 /** A segment with a Gaussian cross-section of standard deviation `width`. */
 export function addLine(p: Plane, x0: number, y0: number, x1: number, y1: number, width: number, amp: number, clip?: Clip): void {
+  width = Math.max(MIN_SIGMA, width);
   const r = 3 * width;
   const b = bbox(p, Math.min(x0, x1) - r, Math.min(y0, y1) - r, Math.max(x0, x1) + r, Math.max(y0, y1) + r);
   if (!b) return;
@@ -107,6 +114,7 @@ export function addPolyline(p: Plane, pts: number[], width: number, amp: number,
 
 /** A ring of radius `r` with a Gaussian cross-section of standard deviation `width`. */
 export function addRing(p: Plane, x: number, y: number, r: number, width: number, amp: number, clip?: Clip): void {
+  width = Math.max(MIN_SIGMA, width);
   const e = r + 3 * width;
   const b = bbox(p, x - e, y - e, x + e, y + e);
   if (!b) return;
