@@ -32,8 +32,11 @@ export function detectWeightFormat(path: string): WeightFormat {
   } catch (err) {
     throw new CheckpointError(`cannot open weight file ${path}: ${(err as Error).message}`, { cause: err });
   }
-  if ((head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) || head[0] === 0x80) return 'torch';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return 'torch';
+  // Before the legacy-pickle test: a safetensors header length may itself start with byte 0x80, whereas a
+  // legacy torch file (0x80 0x02 0x8a …, the pickled magic number) never has '{' at offset 8.
   if (head.length === 9 && head[8] === 0x7b) return 'safetensors';
+  if (head[0] === 0x80) return 'torch';
   throw new CheckpointError(`${path}: not a weight file hpaic reads (a torch.save zip checkpoint or safetensors); it starts with bytes ${[...head].map((b) => b.toString(16).padStart(2, '0')).join(' ') || '(none: the file is empty)'}`);
 }
 
