@@ -328,7 +328,7 @@ function drawBridges(ctx: PatternContext, amp: number): void {
     const x1 = B.nx - ux * B.na * 0.8;
     const y1 = B.ny - uy * B.na * 0.8;
     addLine(ctx.green, x0, y0, x1, y1, 0.8 * s, amp * 1.1);
-    addEllipseBlob(ctx.green, (x0 + x1) / 2, (y0 + y1) / 2, 1.6 * s, 1.0 * s, Math.atan2(uy, ux) + Math.PI / 2, amp * 1.4);
+    addEllipseBlob(ctx.green, (x0 + x1) / 2, (y0 + y1) / 2, 1.8 * s, 1.1 * s, Math.atan2(uy, ux) + Math.PI / 2, amp * 1.8);
   }
 }
 
