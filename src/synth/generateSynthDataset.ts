@@ -41,6 +41,9 @@ export interface SynthResult {
   seconds: number;
 }
 
+/** Samples per message to a worker thread. */
+const BATCH = 8;
+
 export const SYNTH_DEFAULTS = { train: 2000, test: 500, size: 128, seed: 1, minClassFrac: 0.01 } as const;
 
 function checkInt(name: string, v: number, min: number, max: number): void {
@@ -84,8 +87,10 @@ export async function generateSynthDataset(opts: SynthOptions): Promise<SynthRes
   if (!(minClassFrac >= 0 && minClassFrac <= MAX_MIN_CLASS_FRAC)) {
     throw new ConfigError(`synth option minClassFrac must be in [0, ${MAX_MIN_CLASS_FRAC}] but received ${minClassFrac}`);
   }
-  const workers = Math.min(opts.workers ?? Math.min(8, availableParallelism()), Math.max(1, Math.ceil((train + test) / 32)));
-  checkInt('workers', workers, 0, 64);
+  const requested = opts.workers ?? Math.min(8, availableParallelism());
+  checkInt('workers', requested, 0, 64);
+  // No more workers than batches to hand out.
+  const workers = Math.min(requested, Math.ceil((train + test) / BATCH));
 
   const start = Date.now();
   const taken = new Set<string>();
@@ -125,7 +130,6 @@ function startWorker(data: { out: string; seed: number; size: number }): Worker 
 }
 
 async function runInWorkers(jobs: SynthJob[], n: number, data: { out: string; seed: number; size: number }, onDone: (k: number) => void): Promise<void> {
-  const batch = 8;
   let next = 0;
   const pool = Array.from({ length: n }, () => startWorker(data));
   try {
@@ -138,7 +142,7 @@ async function runInWorkers(jobs: SynthJob[], n: number, data: { out: string; se
                 resolve();
                 return;
               }
-              const chunk = jobs.slice(next, next + batch);
+              const chunk = jobs.slice(next, next + BATCH);
               next += chunk.length;
               w.postMessage(chunk);
             };

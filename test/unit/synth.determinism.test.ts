@@ -26,8 +26,10 @@ test('the same seed gives byte-identical datasets, with or without worker thread
   const b = tempDir();
   try {
     const opts = { train: 6, test: 3, size: 64, seed: 1, quiet: true };
-    await generateSynthDataset({ ...opts, out: a.dir, workers: 2 });
-    await generateSynthDataset({ ...opts, out: b.dir, workers: 0 });
+    const ra = await generateSynthDataset({ ...opts, out: a.dir, workers: 2 });
+    const rb = await generateSynthDataset({ ...opts, out: b.dir, workers: 0 });
+    assert.equal(ra.workers, 2);
+    assert.equal(rb.workers, 1);
     const sa = snapshot(a.dir);
     const sb = snapshot(b.dir);
     assert.equal(sa.size, 9 * 4 + 3);
