@@ -12,6 +12,7 @@ export const COMMANDS: Record<string, () => Promise<{ command: CommandSpec }>> =
   'sampler-analysis': () => import('./commands/sampler-analysis.js'),
   synth: () => import('./commands/synth.js'),
   train: () => import('./commands/train.js'),
+  'lr-find': () => import('./commands/lr-find.js'),
   'find-thresholds': () => import('./commands/find-thresholds.js'),
   submit: () => import('./commands/submit.js'),
   ensemble: () => import('./commands/ensemble.js'),

@@ -89,3 +89,13 @@ test('load.path with weights_only initialises fold k from the source run and ref
     (e: unknown) => e instanceof ConfigError && /has 2 fold checkpoint\(s\) but this run has 3 folds/.test((e as Error).message),
   );
 });
+
+test('lr-find runs the range test on the whole dataset and writes the CSV, the plot and a suggestion', async () => {
+  const { lrFind } = await import('../../src/train/lrFind.js');
+  const r = await lrFind(cfg('lr', { optim: { name: 'sgd', lr: 1e-4, weight_decay: 0 } }), { iterations: 12, endLr: 1, quiet: true });
+  assert.equal(r.history.lr.length, 12);
+  assert.ok(Math.abs(r.history.lr[11] - 1) < 1e-9, 'the last recorded lr is end_lr (the seed records lr_{i+1})');
+  assert.match(readFileSync(r.csv, 'utf8'), /^lr,loss\n/);
+  assert.ok(r.plot && existsSync(r.plot));
+  assert.ok(r.suggestion && r.suggestion.lr > 0);
+});
