@@ -13,7 +13,7 @@ import type { ImageStore } from './ImageStore.js';
 import { NUM_CLASSES } from './labels.js';
 import type { LoaderRequest, LoaderResponse, LoaderWorkerData, SerializedError } from './loaderWorker.js';
 import { type StoreDescriptor, openStore } from './openStore.js';
-import { type SamplePipeline, type SampleRequest, type SampleTransform, loadSamples, sampleShape } from './sampleTransform.js';
+import { type SamplePipeline, type SampleRequest, type SampleTransform, loadSamples, sampleShape, takeBuffer } from './sampleTransform.js';
 import { type Rng, seededRandom, shuffleInPlace } from './seededRandom.js';
 
 /** Options of a {@link DataLoader}. */
@@ -115,6 +115,8 @@ export class DataLoader {
   private readonly dead: (Error | undefined)[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private recycled = 0;
+  private readonly free: ArrayBuffer[] = []; // recycled buffers for the main-thread path (workers: 0)
   private passes = 0;
   private closed = false;
 
@@ -177,7 +179,7 @@ export class DataLoader {
       const store = await this.mainStore();
       for (let b = 0; b < nb; b++) {
         const items = this.batchItems(ord, b);
-        const images = loadSamples(store, this.requests(ord, b, items), this.pipeline, epoch, undefined, this.where());
+        const images = loadSamples(store, this.requests(ord, b, items), this.pipeline, epoch, takeBuffer(this.free, items.length * this.sampleFloats()), this.where());
         yield this.assemble(items, images, ids);
       }
       return;
@@ -205,6 +207,22 @@ export class DataLoader {
     }
   }
 
+  /**
+   * Hand a consumed batch's image buffer back for reuse by a later batch (optional: saves allocating and
+   * zeroing N·C·H·W floats per batch). `batch.images` must not be used afterwards: with workers, its buffer is
+   * transferred away (the array becomes empty).
+   */
+  recycle(batch: Batch): void {
+    const buf = batch.images.buffer;
+    if (this.closed || !(buf instanceof ArrayBuffer) || buf.byteLength === 0 || batch.images.byteOffset !== 0 || batch.images.byteLength !== buf.byteLength) return;
+    if (this.pool && this.pool.length > 0) {
+      const w = this.recycled++ % this.pool.length;
+      if (!this.dead[w]) this.pool[w].postMessage({ type: 'recycle', buffer: buf } satisfies LoaderRequest, [buf]);
+    } else if (this.free.length < 2) {
+      this.free.push(buf);
+    }
+  }
+
   /** Stop the worker threads and close the store. Safe to call more than once. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -223,6 +241,10 @@ export class DataLoader {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  private sampleFloats(): number {
+    return this.sampleShape[0] * this.sampleShape[1] * this.sampleShape[2];
   }
 
   private where(): string {
@@ -270,7 +292,7 @@ export class DataLoader {
 
   private startPool(): Worker[] {
     if (this.pool) return this.pool;
-    const workerData: LoaderWorkerData = { store: this.opts.store, pipeline: this.pipeline, where: this.where() };
+    const workerData: LoaderWorkerData = { kind: 'hpaic-loader', store: this.opts.store, pipeline: this.pipeline, where: this.where() };
     this.pool = Array.from({ length: this.workers }, (_, w) => {
       const worker = spawnLoaderWorker(workerData, `hpaic-loader-${w}`);
       this.outstanding[w] = 0;

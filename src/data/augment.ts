@@ -297,33 +297,52 @@ function gatherToFloat(src: HwcImage, chanMap: readonly number[], d: Dihedral, r
   const dy = d.t ? colStep : rowStep;
   const dx = d.t ? rowStep : colStep;
   const inv = INV255;
-  for (let c = 0; c < C; c++) {
-    // One plane at a time: sequential writes, and the source channel offset is a constant.
-    const o0 = offset + c * hw;
-    const b = base + chanMap[c];
-    if (!rot) {
-      for (let y = 0, o = o0; y < Hi; y++) {
-        let p = b + y * dy;
-        for (let x = 0; x < Wi; x++, p += dx) dst[o++] = inv[data[p]];
-      }
-    } else {
-      const { f0, f1, f3, f4 } = rot;
-      let fx = rot.fx;
-      let fy = rot.fy;
-      for (let y = 0, o = o0; y < Hi; y++) {
-        let xx = fx;
-        let yy = fy;
-        for (let x = 0; x < Wi; x++, o++) {
-          const xi = xx >> 16;
-          const yi = yy >> 16;
-          dst[o] = xi >= 0 && xi < Wi && yi >= 0 && yi < Hi ? inv[data[b + yi * dy + xi * dx]] : 0;
-          xx += f0;
-          yy += f3;
-        }
-        fx += f1;
-        fy += f4;
+  if (C !== 3) {
+    // Rare (1-, 2- or 4-channel filters): via the uint8 gather.
+    toFloatCHW(gather(src, chanMap, d, rot), dst, offset);
+    return;
+  }
+  // One pass over the pixels writing the three planes side by side (the source is read once, in output order).
+  const c0 = chanMap[0];
+  const c1 = chanMap[1];
+  const c2 = chanMap[2];
+  const o1 = offset + hw;
+  const o2 = offset + 2 * hw;
+  if (!rot) {
+    for (let y = 0, o = offset; y < Hi; y++) {
+      let p = base + y * dy;
+      for (let x = 0; x < Wi; x++, p += dx, o++) {
+        dst[o] = inv[data[p + c0]];
+        dst[o + hw] = inv[data[p + c1]];
+        dst[o + 2 * hw] = inv[data[p + c2]];
       }
     }
+    return;
+  }
+  const { f0, f1, f3, f4 } = rot;
+  let fx = rot.fx;
+  let fy = rot.fy;
+  for (let y = 0, q = 0; y < Hi; y++) {
+    let xx = fx;
+    let yy = fy;
+    for (let x = 0; x < Wi; x++, q++) {
+      const xi = xx >> 16;
+      const yi = yy >> 16;
+      if (xi >= 0 && xi < Wi && yi >= 0 && yi < Hi) {
+        const p = base + yi * dy + xi * dx;
+        dst[offset + q] = inv[data[p + c0]];
+        dst[o1 + q] = inv[data[p + c1]];
+        dst[o2 + q] = inv[data[p + c2]];
+      } else {
+        dst[offset + q] = 0;
+        dst[o1 + q] = 0;
+        dst[o2 + q] = 0;
+      }
+      xx += f0;
+      yy += f3;
+    }
+    fx += f1;
+    fy += f4;
   }
 }
 
@@ -487,24 +506,19 @@ function constantBlendLut(deg: number, alpha: number): Uint8Array {
   return lut;
 }
 
-/** Luma of pixel `p` as Pillow's RGB→L conversion (ITU-R 601-2, 16-bit fixed point, rounded). */
-function lumaAt(data: Uint8Array, p: number, C: number): number {
-  if (C < 3) return data[p];
-  return (data[p] * 19595 + data[p + 1] * 38470 + data[p + 2] * 7471 + 0x8000) >> 16;
-}
-
 function brightnessInPlace(img: HwcImage, factor: number): void {
   lutColourChannels(img, constantBlendLut(0, checkFactor('brightness', factor)));
 }
 
-/** Pillow's contrast degenerate: the mean luma (ImageStat over the L image), rounded half up. */
-function contrastMean(img: HwcImage): number {
+/** Pillow's contrast degenerate: the mean luma (ImageStat over the L image), rounded half up — of the image with `pre` applied to its colour channels. */
+function contrastMean(img: HwcImage, pre: Uint8Array | null = null): number {
   const { data, channels: C } = img;
+  const m = pre ?? IDENTITY_LUT;
   let sum = 0;
-  if (C === 3) {
-    for (let p = 0; p < data.length; p += 3) sum += (data[p] * 19595 + data[p + 1] * 38470 + data[p + 2] * 7471 + 0x8000) >> 16;
+  if (C >= 3) {
+    for (let p = 0; p < data.length; p += C) sum += (m[data[p]] * 19595 + m[data[p + 1]] * 38470 + m[data[p + 2]] * 7471 + 0x8000) >> 16;
   } else {
-    for (let p = 0; p < data.length; p += C) sum += lumaAt(data, p, C);
+    for (let p = 0; p < data.length; p += C) sum += m[data[p]];
   }
   return Math.floor(sum / (img.height * img.width) + 0.5);
 }
@@ -514,19 +528,49 @@ function contrastInPlace(img: HwcImage, factor: number): void {
   lutColourChannels(img, constantBlendLut(contrastMean(img), alpha));
 }
 
-function saturationInPlace(img: HwcImage, factor: number): void {
+/** blend(luma, value) for every (luma, value) pair: 64 Ki entries, cheaper than 3 float blends per pixel. */
+function saturationLut(alpha: number): Uint8Array {
+  const prod = new Float64Array(511);
+  for (let d = -255; d <= 255; d++) prod[d + 255] = Math.fround(alpha * d);
+  const lut = new Uint8Array(65536);
+  for (let l = 0; l < 256; l++) {
+    for (let x = 0, k = l << 8; x < 256; x++, k++) {
+      const v = Math.fround(l + prod[x - l + 255]); // = blendValue(l, x, alpha)
+      lut[k] = v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v);
+    }
+  }
+  return lut;
+}
+
+/** Saturation in place; `pre` (a value LUT still to be applied to the colour channels) is applied first. */
+function saturationInPlace(img: HwcImage, factor: number, pre: Uint8Array | null = null): void {
   const alpha = checkFactor('saturation', factor);
   const { data, channels: C } = img;
-  if (C < 3) return; // a grey image is its own luma
-  // blend(luma, value) for every (luma, value) pair: 64 Ki entries, cheaper than 3 float blends per pixel.
-  const lut = new Uint8Array(65536);
-  for (let l = 0; l < 256; l++) for (let x = 0; x < 256; x++) lut[(l << 8) | x] = blendValue(l, x, alpha);
-  for (let p = 0; p < data.length; p += C) {
-    const l = ((data[p] * 19595 + data[p + 1] * 38470 + data[p + 2] * 7471 + 0x8000) >> 16) << 8;
-    data[p] = lut[l | data[p]];
-    data[p + 1] = lut[l | data[p + 1]];
-    data[p + 2] = lut[l | data[p + 2]];
+  if (C < 3) {
+    if (pre) lutColourChannels(img, pre); // a grey image is its own luma
+    return;
   }
+  const lut = saturationLut(alpha);
+  const m = pre ?? IDENTITY_LUT;
+  for (let p = 0; p < data.length; p += C) {
+    const r = m[data[p]];
+    const g = m[data[p + 1]];
+    const b = m[data[p + 2]];
+    const l = ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16) << 8;
+    data[p] = lut[l | r];
+    data[p + 1] = lut[l | g];
+    data[p + 2] = lut[l | b];
+  }
+}
+
+const IDENTITY_LUT = Uint8Array.from({ length: 256 }, (_, i) => i);
+
+/** `outer ∘ inner` as one value LUT (`inner` null = identity). */
+function composeLut(outer: Uint8Array, inner: Uint8Array | null): Uint8Array {
+  if (!inner) return outer;
+  const r = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) r[i] = outer[inner[i]];
+  return r;
 }
 
 function copyOf(img: HwcImage): HwcImage {
@@ -771,20 +815,30 @@ export function augmentToFloatCHW(src: HwcImage, ops: readonly AugOp[], out: Flo
     return out;
   }
   let img = gather(src, map, d, rot); // a fresh buffer (and so are applyOp's results): colour ops work in place
+  // Brightness and contrast are per-value LUTs on the colour channels: consecutive ones are composed into one
+  // pending LUT, applied by the next pass that reads the pixels anyway (contrast's mean, saturation, the
+  // float conversion) instead of by a pass of its own.
+  let pend: Uint8Array | null = null;
   const last = ops.length - 1;
-  for (; i < last; i++) {
+  for (; i <= last; i++) {
     const op = ops[i];
-    if (op.kind === 'brightness') brightnessInPlace(img, op.factor);
-    else if (op.kind === 'contrast') contrastInPlace(img, op.factor);
-    else if (op.kind === 'saturation') saturationInPlace(img, op.factor);
-    else img = applyOp(img, op);
+    if (op.kind === 'brightness') {
+      pend = composeLut(constantBlendLut(0, checkFactor('brightness', op.factor)), pend);
+    } else if (op.kind === 'contrast') {
+      const alpha = checkFactor('contrast', op.factor);
+      pend = composeLut(constantBlendLut(contrastMean(img, pend), alpha), pend);
+    } else if (op.kind === 'saturation' && i === last && img.channels >= 3) {
+      return saturationToFloat(img, checkFactor('saturation', op.factor), pend, out, offset);
+    } else if (op.kind === 'saturation') {
+      saturationInPlace(img, op.factor, pend);
+      pend = null;
+    } else {
+      if (pend) lutColourChannels(img, pend);
+      pend = null;
+      img = applyOp(img, op);
+    }
   }
-  // The last op, fused with the float conversion when it is a colour op.
-  const op = ops[last];
-  if (op.kind === 'brightness') return lutToFloat(img, constantBlendLut(0, checkFactor('brightness', op.factor)), out, offset);
-  if (op.kind === 'contrast') return lutToFloat(img, constantBlendLut(contrastMean(img), checkFactor('contrast', op.factor)), out, offset);
-  if (op.kind === 'saturation' && img.channels >= 3) return saturationToFloat(img, checkFactor('saturation', op.factor), out, offset);
-  return toFloatCHW(applyOp(img, op), out, offset);
+  return pend ? lutToFloat(img, pend, out, offset) : toFloatCHW(img, out, offset);
 }
 
 /** toFloatCHW of the image with `lut` applied to its colour channels. */
@@ -794,6 +848,14 @@ function lutToFloat(img: HwcImage, lut: Uint8Array, dst: Float32Array, offset: n
   if (offset + hw * C > dst.length) throw new UsageError(`augment: output of ${dst.length} floats is too small for ${C}×${height}×${width} at offset ${offset}`);
   const f = new Float32Array(256);
   for (let i = 0; i < 256; i++) f[i] = INV255[lut[i]];
+  if (C === 3) {
+    for (let p = 0, s = 0, o = offset; p < hw; p++, s += 3, o++) {
+      dst[o] = f[data[s]];
+      dst[o + hw] = f[data[s + 1]];
+      dst[o + 2 * hw] = f[data[s + 2]];
+    }
+    return dst;
+  }
   const nc = colourChannels(C);
   for (let c = 0; c < C; c++) {
     const t = c < nc ? f : INV255;
@@ -802,18 +864,23 @@ function lutToFloat(img: HwcImage, lut: Uint8Array, dst: Float32Array, offset: n
   return dst;
 }
 
-/** toFloatCHW of the saturation-adjusted image (C ≥ 3). */
-function saturationToFloat(img: HwcImage, alpha: number, dst: Float32Array, offset: number): Float32Array {
+/** toFloatCHW of the saturation-adjusted image (C ≥ 3), `pre` applied to the colour channels first. */
+function saturationToFloat(img: HwcImage, alpha: number, pre: Uint8Array | null, dst: Float32Array, offset: number): Float32Array {
   const { data, height, width, channels: C } = img;
   const hw = height * width;
   if (offset + hw * C > dst.length) throw new UsageError(`augment: output of ${dst.length} floats is too small for ${C}×${height}×${width} at offset ${offset}`);
+  const u8 = saturationLut(alpha);
   const lut = new Float32Array(65536);
-  for (let l = 0; l < 256; l++) for (let x = 0; x < 256; x++) lut[(l << 8) | x] = INV255[blendValue(l, x, alpha)];
+  for (let k = 0; k < 65536; k++) lut[k] = INV255[u8[k]];
+  const m = pre ?? IDENTITY_LUT;
   for (let p = 0, s = 0, o = offset; p < hw; p++, s += C, o++) {
-    const l = ((data[s] * 19595 + data[s + 1] * 38470 + data[s + 2] * 7471 + 0x8000) >> 16) << 8;
-    dst[o] = lut[l | data[s]];
-    dst[o + hw] = lut[l | data[s + 1]];
-    dst[o + 2 * hw] = lut[l | data[s + 2]];
+    const r = m[data[s]];
+    const g = m[data[s + 1]];
+    const b = m[data[s + 2]];
+    const l = ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16) << 8;
+    dst[o] = lut[l | r];
+    dst[o + hw] = lut[l | g];
+    dst[o + 2 * hw] = lut[l | b];
     if (C === 4) dst[o + 3 * hw] = INV255[data[s + 3]];
   }
   return dst;

@@ -7,12 +7,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ImageStore } from './ImageStore.js';
 import { type StoreDescriptor, openStore } from './openStore.js';
-import { type SamplePipeline, type SampleRequest, loadSamples } from './sampleTransform.js';
+import { type SamplePipeline, type SampleRequest, loadSamples, sampleShape, takeBuffer } from './sampleTransform.js';
 
 /** Main → worker. */
 export type LoaderRequest =
   | { type: 'batch'; id: number; epoch: number; samples: SampleRequest[] }
-  | { type: 'cancel'; ids: number[] };
+  | { type: 'cancel'; ids: number[] }
+  /** A consumed batch's image buffer, handed back for reuse (see `DataLoader.recycle`). */
+  | { type: 'recycle'; buffer: ArrayBuffer };
 
 /** Worker → main. */
 export type LoaderResponse =
@@ -29,6 +31,7 @@ export interface SerializedError {
 
 /** What the worker is started with. */
 export interface LoaderWorkerData {
+  kind: 'hpaic-loader';
   store: StoreDescriptor;
   pipeline: SamplePipeline;
   where: string;
@@ -39,9 +42,11 @@ export function serializeError(err: unknown): SerializedError {
   return { name: e?.name ?? 'Error', message: e?.message ?? String(err), hint: e?.hint, code: typeof e?.code === 'string' ? e.code : undefined };
 }
 
-if (parentPort) {
+// Runs only as a loader worker (importing this module elsewhere, even in another worker, does nothing).
+if (parentPort && (workerData as Partial<LoaderWorkerData> | null)?.kind === 'hpaic-loader') {
   const port = parentPort;
   const { store: descriptor, pipeline, where } = workerData as LoaderWorkerData;
+  const samplesFloats = sampleShape(pipeline).reduce((a, b) => a * b, 1);
   let store: ImageStore | undefined;
   let openError: unknown;
   const opening = openStore(descriptor).then(
@@ -54,6 +59,7 @@ if (parentPort) {
   );
   const queue: Extract<LoaderRequest, { type: 'batch' }>[] = [];
   const cancelled = new Set<number>();
+  const free: ArrayBuffer[] = []; // recycled image buffers (at most 2 kept)
   let pumping = false;
 
   const pump = (): void => {
@@ -68,7 +74,7 @@ if (parentPort) {
     }
     try {
       if (openError !== undefined) throw openError;
-      const images = loadSamples(store as ImageStore, req.samples, pipeline, req.epoch, undefined, where);
+      const images = loadSamples(store as ImageStore, req.samples, pipeline, req.epoch, takeBuffer(free, req.samples.length * samplesFloats), where);
       port.postMessage({ type: 'batch', id: req.id, images } satisfies LoaderResponse, [images.buffer]);
     } catch (err) {
       port.postMessage({ type: 'error', id: req.id, error: serializeError(err) } satisfies LoaderResponse);
@@ -77,6 +83,10 @@ if (parentPort) {
   };
 
   port.on('message', (msg: LoaderRequest) => {
+    if (msg.type === 'recycle') {
+      if (free.length < 2) free.push(msg.buffer);
+      return;
+    }
     if (msg.type === 'cancel') {
       // Only ids still queued matter; drop the rest so the set cannot grow.
       const queued = new Set(queue.map((q) => q.id));

@@ -93,3 +93,9 @@ export function loadSamples(store: ImageStore, samples: readonly SampleRequest[]
   });
   return dst;
 }
+
+/** A recycled buffer of exactly `floats` float32 values, or undefined (then a fresh one is allocated). */
+export function takeBuffer(free: ArrayBuffer[], floats: number): Float32Array | undefined {
+  const i = free.findIndex((b) => b.byteLength === floats * 4);
+  return i < 0 ? undefined : new Float32Array(free.splice(i, 1)[0]);
+}

@@ -142,3 +142,23 @@ for await (const b of dl.batches()) { console.log('got', b.ids[0]); break; }
     cleanup();
   }
 });
+
+test('recycle(): reused buffers give the same batches (0 and 2 workers)', async () => {
+  const order = shuffledOrder(N, 8);
+  const opts = { store, names, targets, transform: { kind: 'train', height: 16, width: 12 }, batchSize: 3, seed: 2 } as const;
+  const ref = await collect(new DataLoader({ ...opts, workers: 0 }), order, 4);
+  for (const workers of [0, 2]) {
+    const dl = new DataLoader({ ...opts, workers, prefetch: 2 });
+    for (let pass = 0; pass < 2; pass++) {
+      let b = 0;
+      for await (const batch of dl.batches(order, { epoch: 4 })) {
+        assert.deepEqual(batch.images, ref[b].images, `workers ${workers} pass ${pass} batch ${b}`);
+        b++;
+        dl.recycle(batch);
+        if (workers > 0) assert.equal(batch.images.length, 0); // transferred back to a worker
+      }
+      assert.equal(b, ref.length);
+    }
+    await dl.close();
+  }
+});
