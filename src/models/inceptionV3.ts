@@ -16,7 +16,7 @@ import { Linear } from '../nn/Linear.js';
 import type { Tensor } from '../tensor/Tensor.js';
 import { cat, randn, where } from '../tensor/creation.js';
 import { adaptiveAvgPool2d, avgPool2d, dropout, maxPool2d, relu } from '../tensor/functional.js';
-import { noGrad } from '../tensor/scope.js';
+import { noGrad, tidy } from '../tensor/scope.js';
 import { ConfigError } from '../errors.js';
 import { adaptiveHead, type HeadKind } from './heads.js';
 
@@ -39,16 +39,13 @@ export function truncNormal_(t: Tensor, std: number): Tensor {
   noGrad(() => {
     t.normal_(0, std);
     for (let i = 0; i < 50; i++) {
-      const bad = t.abs().gt(2 * std);
-      const n = bad.sum().item();
-      if (n === 0) {
-        bad.dispose();
-        break;
-      }
-      const fresh = randn(t.shape).mul(std);
-      const next = where(bad, fresh, t);
-      t.copy_(next);
-      for (const x of [bad, fresh, next]) x.dispose();
+      const done = tidy(() => {
+        const bad = t.abs().gt(2 * std);
+        if (bad.sum().item() === 0) return true;
+        t.copy_(where(bad, randn(t.shape).mul(std), t));
+        return false;
+      });
+      if (done) break;
     }
   });
   return t;
