@@ -10,6 +10,12 @@ export { Optimizer, Adam, SGD, type OptimizerState, type AdamOptions, type SGDOp
 export { createModel, registerModel, listModels, type ModelOptions, type ModelBuilder } from './models/registry.js';
 export { ResNet, resnet18, resnet34, resnet50, resnet101, resnet152, type ResNetOptions } from './models/resnet.js';
 export { adaptiveHead, type HeadKind } from './models/heads.js';
+export { BNInception, bninception, type BNInceptionOptions } from './models/bninception.js';
+export { SEResNet, seResnet50, type SEResNetOptions } from './models/seResnet.js';
+export { InceptionV3, inceptionV3, INCEPTION_V3_MIN_SIZE, type InceptionV3Options } from './models/inceptionV3.js';
+export { adaptInputConv, ADAPT_INPUT_CONV_RULE } from './models/adaptInputConv.js';
+export { WEIGHT_CATALOGUE, weightEntry, weightEntries, normalizationFor, type WeightEntry, type Normalization } from './models/weightCatalogue.js';
+export { loadPretrained, importPretrained, guessArchitecture, type PretrainedReport, type ImportPretrainedOptions } from './models/pretrained.js';
 export { loadWeights, saveWeights, toStored, fromStored, modelStateRecords, loadStateRecords } from './models/weights.js';
 export { type StoredDType, type StoredTensor, type StateDict, DTYPE_SIZE, numelOf, isStoredTensor } from './io/StoredTensor.js';
 export { OrderedDict, type PickleValue, type PickleInput } from './io/pickle.js';
