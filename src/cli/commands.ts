@@ -11,6 +11,7 @@ export const COMMANDS: Record<string, () => Promise<{ command: CommandSpec }>> =
   score: () => import('./commands/score.js'),
   'sampler-analysis': () => import('./commands/sampler-analysis.js'),
   synth: () => import('./commands/synth.js'),
+  demo: () => import('./commands/demo.js'),
   train: () => import('./commands/train.js'),
   'lr-find': () => import('./commands/lr-find.js'),
   'find-thresholds': () => import('./commands/find-thresholds.js'),

@@ -1,0 +1,18 @@
+import { defineCommand, booleanArg, numberArg, stringArg } from '../defineCommand.js';
+import type { DemoPreset } from '../../demo/runDemo.js';
+
+export const command = defineCommand({
+  name: 'demo',
+  summary: 'the whole workflow on synthetic data: synth → convert → train → thresholds → TTA submission → ensemble → score',
+  examples: ['hpaic demo', 'hpaic demo --out /tmp/hpaic-demo --preset tiny'],
+  options: {
+    out: { type: 'string', short: 'o', default: 'demo-out', description: 'folder for everything the demo writes' },
+    preset: { type: 'string', default: 'default', description: 'default (a few minutes on 2 cores) or tiny (a smoke test)' },
+    seed: { type: 'string', default: '1', description: 'seed of the synthetic data and the training' },
+    quiet: { type: 'boolean', short: 'q', description: 'only the step lines and the result' },
+  },
+  async run(args) {
+    const { runDemo } = await import('../../demo/runDemo.js');
+    await runDemo({ out: stringArg(args, 'out') as string, preset: stringArg(args, 'preset') as DemoPreset, seed: numberArg(args, 'seed', { integer: true, min: 0 }), quiet: booleanArg(args, 'quiet') });
+  },
+});
