@@ -224,7 +224,7 @@ function composeDihedral(state: Dihedral, kind: 'hflip' | 'vflip' | 'transpose')
  * fixed-point rotation of the intermediate image (Pillow's affine loop), picking `chanMap` channels (the
  * channel filter, fused). Source offsets are linear in the intermediate coordinates, so no per-pixel branches.
  */
-function gather(src: HwcImage, chanMap: readonly number[], d: Dihedral, rot: FixedRotation | null): HwcImage {
+function gather(src: HwcImage, chanMap: readonly number[], d: Dihedral, rot: FixedRotation | null, into?: Uint8Array): HwcImage {
   const { height: H, width: W, channels: sc, data } = src;
   const Hi = d.t ? W : H;
   const Wi = d.t ? H : W;
@@ -234,7 +234,7 @@ function gather(src: HwcImage, chanMap: readonly number[], d: Dihedral, rot: Fix
   const colStep = (d.h ? -1 : 1) * sc;
   const dy = d.t ? colStep : rowStep;
   const dx = d.t ? rowStep : colStep;
-  const out = new Uint8Array(Hi * Wi * C);
+  const out = into ? into.subarray(0, Hi * Wi * C) : new Uint8Array(Hi * Wi * C);
   const c0 = chanMap[0];
   const c1 = chanMap[1] ?? 0;
   const c2 = chanMap[2] ?? 0;
@@ -272,6 +272,8 @@ function gather(src: HwcImage, chanMap: readonly number[], d: Dihedral, rot: Fix
           } else {
             for (let c = 0; c < C; c++) out[q + c] = data[p + chanMap[c]];
           }
+        } else {
+          for (let c = 0; c < C; c++) out[q + c] = 0; // uncovered (the buffer may be reused)
         }
         xx += f0;
         yy += f3;
@@ -528,11 +530,21 @@ function contrastInPlace(img: HwcImage, factor: number): void {
   lutColourChannels(img, constantBlendLut(contrastMean(img), alpha));
 }
 
+// Per-thread scratch buffers for the loader path: fresh multi-megabyte allocations per sample cost page faults
+// (kernel time), noticeably so in worker threads. Everything here is synchronous, so reuse is safe.
+const SAT_LUT = new Uint8Array(65536);
+const SAT_LUT_F32 = new Float32Array(65536);
+let scratch = new Uint8Array(0);
+function scratchU8(n: number): Uint8Array {
+  if (scratch.length < n) scratch = new Uint8Array(n);
+  return scratch;
+}
+
 /** blend(luma, value) for every (luma, value) pair: 64 Ki entries, cheaper than 3 float blends per pixel. */
 function saturationLut(alpha: number): Uint8Array {
   const prod = new Float64Array(511);
   for (let d = -255; d <= 255; d++) prod[d + 255] = Math.fround(alpha * d);
-  const lut = new Uint8Array(65536);
+  const lut = SAT_LUT; // consumed before the next call
   for (let l = 0; l < 256; l++) {
     for (let x = 0, k = l << 8; x < 256; x++, k++) {
       const v = Math.fround(l + prod[x - l + 255]); // = blendValue(l, x, alpha)
@@ -814,7 +826,8 @@ export function augmentToFloatCHW(src: HwcImage, ops: readonly AugOp[], out: Flo
     gatherToFloat(src, map, d, rot, out, offset);
     return out;
   }
-  let img = gather(src, map, d, rot); // a fresh buffer (and so are applyOp's results): colour ops work in place
+  // Our own buffer (scratch, or applyOp's fresh results): colour ops work in place.
+  let img = gather(src, map, d, rot, scratchU8(src.height * src.width * map.length));
   // Brightness and contrast are per-value LUTs on the colour channels: consecutive ones are composed into one
   // pending LUT, applied by the next pass that reads the pixels anyway (contrast's mean, saturation, the
   // float conversion) instead of by a pass of its own.
@@ -870,7 +883,7 @@ function saturationToFloat(img: HwcImage, alpha: number, pre: Uint8Array | null,
   const hw = height * width;
   if (offset + hw * C > dst.length) throw new UsageError(`augment: output of ${dst.length} floats is too small for ${C}×${height}×${width} at offset ${offset}`);
   const u8 = saturationLut(alpha);
-  const lut = new Float32Array(65536);
+  const lut = SAT_LUT_F32;
   for (let k = 0; k < 65536; k++) lut[k] = INV255[u8[k]];
   const m = pre ?? IDENTITY_LUT;
   for (let p = 0, s = 0, o = offset; p < hw; p++, s += C, o++) {
