@@ -234,3 +234,26 @@ def adapt_input_conv(weight, in_channels):
         return w.sum(dim=1, keepdim=True)
     reps = int(math.ceil(in_channels / 3))
     return w.repeat(1, reps, 1, 1)[:, :in_channels, :, :] * (3 / float(in_channels))
+
+
+def calibrate_bn(model, x, jitter=0.2, seed=0):
+    """Sets every BatchNorm's running statistics to those of batch `x` (one train-mode pass with cumulative
+    averaging), then jitters them (variance x U(1 - jitter, 1 + jitter)). Random networks in eval mode with
+    default running stats shrink or blow up their activations layer after layer; calibrated ones keep them
+    near unit scale, so that comparisons of features and logits are meaningful."""
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    saved = [(m.momentum, m.num_batches_tracked.clone()) for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    was_training = model.training
+    model.train()
+    with torch.no_grad():
+        model(x)
+    g = torch.Generator().manual_seed(seed)
+    for m, (mom, nbt) in zip(bns, saved):
+        m.momentum = mom
+        m.num_batches_tracked.copy_(nbt)
+        m.running_var.mul_(1 + jitter * (2 * torch.rand(m.running_var.shape, generator=g) - 1))
+    model.train(was_training)
+    return model

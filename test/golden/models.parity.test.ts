@@ -3,17 +3,19 @@
  * scripts/reference_models.py (written from Cadene's pretrainedmodels definitions) for bninception and
  * se_resnet50, torchvision's Inception3 for inceptionv3. Eval-mode logits for both heads, and for
  * bninception train-mode logits, gradients and BatchNorm running statistics (Cadene's momentum 0.9).
- * One Python process serves every case (torch's import dominates a small forward).
+ * One Python process serves every case (torch's import dominates a small forward): it builds each reference
+ * model with random weights and BatchNorm statistics calibrated to unit-scale activations, saves the state
+ * dict, input and outputs; hpaic loads the state dict strictly into its own model and must agree.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createModel } from '../../src/models/registry.js';
-import { saveWeights, toStored } from '../../src/models/weights.js';
-import { randn, rand, tidy, noGrad, manualSeed, F, type Tensor } from '../../src/tensor/index.js';
-import { writeTorchFile, readTorchFile } from '../../src/io/torchZip.js';
+import { loadWeights, fromStored } from '../../src/models/weights.js';
+import { writeFileSync } from 'node:fs';
+import { tidy, noGrad, F, type Tensor } from '../../src/tensor/index.js';
+import { readTorchFile } from '../../src/io/torchZip.js';
 import type { StoredTensor } from '../../src/io/StoredTensor.js';
-import type { Module } from '../../src/nn/Module.js';
 import type { HeadKind } from '../../src/models/heads.js';
 import { REPO_ROOT, pythonSkip, runPython, tempDir } from '../helpers/env.js';
 
@@ -44,13 +46,17 @@ import reference_models as R
 torch.set_num_threads(1)
 d = sys.argv[1]
 cases = json.load(open(d + '/cases.json'))
-inp = torch.load(d + '/inputs.pth')
 out = {}
-for c in cases:
+for i, c in enumerate(cases):
     n = c['name']
+    torch.manual_seed(100 + i)
     m = R.build(c['arch'], 28, c['inC'], c['head'], 0.0 if c['train'] else 0.5)
-    m.load_state_dict(torch.load(d + '/' + n + '.pth'), strict=True)
-    x = inp[n + '.x']
+    R.calibrate_bn(m, torch.randn(4, c['inC'], c['size'], c['size']), seed=i)
+    torch.save(m.state_dict(), d + '/' + n + '.pth')
+    x = torch.randn(2, c['inC'], c['size'], c['size'])
+    y = (torch.rand(2, 28) > 0.7).float()
+    out[n + '.x'] = x
+    out[n + '.y'] = y
     if not c['train']:
         m.eval()
         with torch.no_grad():
@@ -59,7 +65,7 @@ for c in cases:
     m.train()
     logits = m(x)
     out[n + '.logits'] = logits.detach()
-    torch.nn.functional.binary_cross_entropy_with_logits(logits, inp[n + '.y']).backward()
+    torch.nn.functional.binary_cross_entropy_with_logits(logits, y).backward()
     for k, p in m.named_parameters():
         out[n + '.grad.' + k] = p.grad
     for k, b in m.state_dict().items():
@@ -78,81 +84,54 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 const maxAbs = (a: Float32Array): number => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
-/** Non-trivial BatchNorm statistics and affine parameters, so that eval mode is really exercised. */
-function perturbBatchNorm(model: Module): void {
-  noGrad(() => {
-    for (const [k, t] of model.stateDict()) {
-      if (k.endsWith('running_mean')) t.uniform_(-0.1, 0.1);
-      else if (k.endsWith('running_var')) t.uniform_(0.5, 1.5);
-    }
-  });
-}
-
 interface Prepared {
-  models: Map<string, Module>;
-  inputs: Map<string, Tensor>;
+  dir: string;
   ref: Map<string, StoredTensor>;
 }
-let prepared: Promise<Prepared> | undefined;
-/** Builds every case's model, saves weights and inputs, runs Python once. */
-function prepare(): Promise<Prepared> {
-  prepared ??= (async () => {
+let prepared: Prepared | undefined;
+/** Runs Python once: it builds every case's reference model (BatchNorm statistics calibrated to unit scale), saves its weights, input and outputs. */
+function prepare(): Prepared {
+  if (!prepared) {
     const { dir, cleanup } = tempDir();
-    try {
-      const models = new Map<string, Module>();
-      const inputs = new Map<string, Tensor>();
-      const records = new Map<string, StoredTensor>();
-      for (const [i, c] of CASES.entries()) {
-        manualSeed(100 + i);
-        const m = createModel(c.arch, { head: c.head, inChannels: c.inC, dropoutP: c.train ? 0 : 0.5 });
-        perturbBatchNorm(m);
-        await saveWeights(m, join(dir, `${c.name}.pth`));
-        const x = randn([2, c.inC, c.size, c.size]);
-        const y = rand([2, 28]).gt(0.7).to('float32');
-        inputs.set(`${c.name}.x`, x);
-        inputs.set(`${c.name}.y`, y);
-        records.set(`${c.name}.x`, toStored(x));
-        records.set(`${c.name}.y`, toStored(y));
-        models.set(c.name, m);
-      }
-      writeTorchFile(join(dir, 'inputs.pth'), records);
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(join(dir, 'cases.json'), JSON.stringify(CASES));
-      runPython(PY, [dir, join(REPO_ROOT, 'scripts')]);
-      return { models, inputs, ref: readTorchFile(join(dir, 'out.pth')) as Map<string, StoredTensor> };
-    } finally {
-      cleanup();
-    }
-  })();
+    process.on('exit', cleanup);
+    writeFileSync(join(dir, 'cases.json'), JSON.stringify(CASES));
+    runPython(PY, [dir, join(REPO_ROOT, 'scripts')]);
+    prepared = { dir, ref: readTorchFile(join(dir, 'out.pth')) as Map<string, StoredTensor> };
+  }
   return prepared;
 }
 
 for (const c of CASES) {
   const what = c.train ? 'train-mode logits, gradients and running stats' : 'eval logits';
-  test(`${c.arch} (${c.head} head, ${c.inC} channels, ${c.size}²) matches its Python reference: ${what}`, { skip }, async () => {
-    const { models, inputs, ref } = await prepare();
-    const model = models.get(c.name)!;
-    const x = inputs.get(`${c.name}.x`)!;
+  test(`${c.arch} (${c.head} head, ${c.inC} channels, ${c.size}²) matches its Python reference: ${what}`, { skip }, async (t) => {
+    const { dir, ref } = prepare();
+    const model = createModel(c.arch, { head: c.head, inChannels: c.inC, dropoutP: c.train ? 0 : 0.5 });
+    await loadWeights(model, join(dir, `${c.name}.pth`), { strict: true });
+    const x = fromStored(ref.get(`${c.name}.x`)!);
+    const y = fromStored(ref.get(`${c.name}.y`)!);
     try {
       if (!c.train) {
         model.eval();
         const out = noGrad(() => tidy(() => model.forward(x)));
         assert.deepEqual(out.shape, [2, 28]);
-        const d = maxAbsDiff(f32(out), f32(ref.get(`${c.name}.logits`)!));
+        const want = f32(ref.get(`${c.name}.logits`)!);
+        const d = maxAbsDiff(f32(out), want);
         out.dispose();
-        assert.ok(d <= 1e-4, `${c.name}: eval logits differ by ${d}`);
+        t.diagnostic(`max |logit difference| ${d.toExponential(2)}, largest |logit| ${maxAbs(want).toFixed(3)}`);
+        assert.ok(d <= 1e-4 * Math.max(1, maxAbs(want)), `${c.name}: eval logits differ by ${d}`);
         return;
       }
       model.train();
-      const y = inputs.get(`${c.name}.y`)!;
       const logits = tidy(() => {
         const out = model.forward(x);
         F.binaryCrossEntropyWithLogits(out, y).backward();
         return out;
       });
-      const d = maxAbsDiff(f32(logits), f32(ref.get(`${c.name}.logits`)!));
+      const want = f32(ref.get(`${c.name}.logits`)!);
+      const d = maxAbsDiff(f32(logits), want);
       logits.dispose();
-      assert.ok(d <= 1e-4, `${c.name}: train logits differ by ${d}`);
+      t.diagnostic(`max |logit difference| ${d.toExponential(2)}, largest |logit| ${maxAbs(want).toFixed(3)}`);
+      assert.ok(d <= 1e-4 * Math.max(1, maxAbs(want)), `${c.name}: train logits differ by ${d}`);
       let worst = 0;
       let worstKey = '';
       for (const [k, p] of model.namedParameters()) {
@@ -162,15 +141,17 @@ for (const c of CASES) {
         g.dispose();
         if (rel > worst) [worst, worstKey] = [rel, k];
       }
+      t.diagnostic(`worst relative gradient difference ${worst.toExponential(2)} (${worstKey})`);
       assert.ok(worst <= 1e-3, `${c.name}: gradient of ${worstKey} differs by ${worst} (relative to its largest value)`);
-      for (const [k, t] of model.stateDict()) {
+      for (const [k, v] of model.stateDict()) {
         if (!k.includes('running')) continue;
-        const dd = maxAbsDiff(f32(t), f32(ref.get(`${c.name}.state.${k}`)!));
+        const dd = maxAbsDiff(f32(v), f32(ref.get(`${c.name}.state.${k}`)!));
         assert.ok(dd <= 1e-4, `${c.name}: ${k} differs by ${dd}`);
       }
     } finally {
       model.dispose();
-      for (const k of ['x', 'y']) inputs.get(`${c.name}.${k}`)!.dispose();
+      x.dispose();
+      y.dispose();
     }
   });
 }
