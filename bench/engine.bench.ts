@@ -1,0 +1,199 @@
+/**
+ * `npm run bench:engine`: ResNet34 training-step and inference throughput (images/s) of hpaic next to PyTorch
+ * (/usr/bin/python3, bench/python/engine_bench.py), measured in the same run. Batch 8, 3×256×256, float32 CPU,
+ * 2 intra-op threads set explicitly on both sides, contiguous and channels_last memory formats.
+ * Train step = zero_grad, forward, BCE-with-logits vs random multi-hot targets, backward, Adam step.
+ * Inference = eval mode, no gradients.
+ *
+ * PyTorch runs as a long-lived child process (engine_bench.py --serve) that executes steps on request, so the two
+ * runtimes run the same warm-up and then alternate single timed steps (hpaic, PyTorch, PyTorch, hpaic, …): other
+ * load on a shared machine hits both alike. images/s = batch × timed steps / their total time; the ratio is
+ * hpaic / PyTorch of those, next to the median of the per-step-pair ratios. With --rounds > 1 every case is
+ * repeated with fresh models and the range over rounds is shown.
+ *
+ * Flags (or env): --warmup=N (BENCH_WARMUP, 3), --steps=N (BENCH_STEPS, 10), --rounds=N (BENCH_ROUNDS, 1),
+ * --threads=N (BENCH_THREADS, 2), --batch=N (BENCH_BATCH, 8), --size=N (BENCH_SIZE, 256),
+ * --cases=train:contiguous,... (BENCH_CASES, all four). Quick run: `npm run bench:engine -- --steps=2 --warmup=1 --rounds=1`.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createModel } from '../src/models/registry.js';
+import { Adam } from '../src/optim/Adam.js';
+import { F, rand, liveTensors, manualSeed, noGrad, setNumThreads, getNumThreads, tidy, keep, engineInfo } from '../src/tensor/index.js';
+import type { Tensor } from '../src/tensor/index.js';
+import type { Module } from '../src/nn/Module.js';
+
+const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+function opt(name: string, fallback: string): string {
+  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return flag ? flag.slice(name.length + 3) : (process.env[`BENCH_${name.toUpperCase()}`] ?? fallback);
+}
+const WARMUP = Number(opt('warmup', '3'));
+const STEPS = Number(opt('steps', '10'));
+const ROUNDS = Number(opt('rounds', '1'));
+const THREADS = Number(opt('threads', '2'));
+const BATCH = Number(opt('batch', '8'));
+const SIZE = Number(opt('size', '256'));
+const CASES = opt('cases', 'train:contiguous,train:channels_last,infer:contiguous,infer:channels_last').split(',');
+
+/** One hpaic case: a fresh ResNet34 (and Adam) in the requested memory format; `step()` returns seconds. */
+class HpaicBench {
+  readonly x0: Tensor;
+  readonly y: Tensor;
+  private model: Module | null = null;
+  private optimizer: Adam | null = null;
+  private x: Tensor | null = null;
+  private kind = '';
+  constructor() {
+    setNumThreads(THREADS);
+    manualSeed(0);
+    this.x0 = keep(rand([BATCH, 3, SIZE, SIZE]));
+    this.y = keep(tidy(() => rand([BATCH, 28]).lt(0.15).to('float32')));
+  }
+  setup(c: string): void {
+    this.release();
+    const [kind, format] = c.split(':');
+    this.kind = kind;
+    const model = createModel('resnet34', { numClasses: 28, head: 'fc' });
+    const cl = format === 'channels_last';
+    if (cl) model.channelsLast();
+    this.x = cl ? keep(this.x0.channelsLast()) : this.x0;
+    if (kind === 'train') {
+      model.train();
+      this.optimizer = new Adam(model.parameters(), { lr: 1e-3 });
+    } else model.eval();
+    this.model = model;
+  }
+  step(): number {
+    const model = this.model!;
+    const x = this.x!;
+    const t0 = performance.now();
+    if (this.kind === 'train') {
+      const optimizer = this.optimizer!;
+      tidy(() => {
+        optimizer.zeroGrad();
+        const loss = F.binaryCrossEntropyWithLogits(model.forward(x), this.y);
+        loss.backward();
+        optimizer.step();
+        loss.item();
+      });
+    } else {
+      noGrad(() => tidy(() => model.forward(x).sum().item()));
+    }
+    return (performance.now() - t0) / 1000;
+  }
+  release(): void {
+    this.optimizer?.dispose();
+    this.model?.dispose();
+    if (this.x && this.x !== this.x0) this.x.dispose();
+    this.optimizer = this.model = this.x = null;
+  }
+  dispose(): void {
+    this.release();
+    this.x0.dispose();
+    this.y.dispose();
+  }
+}
+
+/** engine_bench.py --serve: one PyTorch process that runs steps on request. */
+class PytorchServer {
+  private readonly proc;
+  private readonly lines: AsyncIterator<string>;
+  private stderr = '';
+  constructor() {
+    const args = [resolve(REPO, 'bench/python/engine_bench.py'), '--serve', `--threads=${THREADS}`, `--batch=${BATCH}`, `--size=${SIZE}`];
+    this.proc = spawn('/usr/bin/python3', args, { env: { ...process.env, OMP_NUM_THREADS: String(THREADS), MKL_NUM_THREADS: String(THREADS) }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+  private async read(): Promise<Record<string, unknown>> {
+    const r = await this.lines.next();
+    if (r.done) throw new Error(`/usr/bin/python3 bench/python/engine_bench.py --serve ended: ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    return JSON.parse(r.value) as Record<string, unknown>;
+  }
+  async ready(): Promise<{ torch: string; threads: number }> {
+    return (await this.read()) as unknown as { torch: string; threads: number };
+  }
+  async steps(c: string, n: number): Promise<number[]> {
+    this.proc.stdin.write(`${c} ${n}\n`);
+    return (await this.read()).step_s as number[];
+  }
+  close(): void {
+    this.proc.stdin.end();
+  }
+}
+
+const info = engineInfo();
+console.log(`bench:engine — ResNet34, batch ${BATCH}, 3×${SIZE}×${SIZE}, float32 CPU, ${THREADS} threads; ${WARMUP} warm-up + ${STEPS} timed steps per side, alternating; ${ROUNDS} round(s)`);
+const py = new PytorchServer();
+const pyInfo = await py.ready();
+console.log(`hpaic on libtorch ${info.torch}; PyTorch ${pyInfo.torch} (/usr/bin/python3, ${pyInfo.threads} threads); load average at start ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
+
+const live0 = liveTensors();
+const hp = new HpaicBench();
+const sum = (v: number[]): number => v.reduce((a, b) => a + b, 0);
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+interface Measured {
+  hp: number;
+  py: number;
+  pairMedian: number;
+}
+const results = new Map<string, Measured[]>();
+for (let round = 0; round < ROUNDS; round++) {
+  for (const c of CASES) {
+    const t0 = performance.now();
+    hp.setup(c);
+    for (let i = 0; i < WARMUP; i++) hp.step();
+    await py.steps(c, WARMUP);
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < STEPS; i++) {
+      if (i % 2 === 0) {
+        a.push(hp.step());
+        b.push(...(await py.steps(c, 1)));
+      } else {
+        b.push(...(await py.steps(c, 1)));
+        a.push(hp.step());
+      }
+    }
+    const m = { hp: (BATCH * STEPS) / sum(a), py: (BATCH * STEPS) / sum(b), pairMedian: median(b.map((v, i) => v / a[i])) };
+    results.set(c, [...(results.get(c) ?? []), m]);
+    console.log(`  round ${round + 1}/${ROUNDS} ${c.padEnd(20)} hpaic ${m.hp.toFixed(2)} img/s, PyTorch ${m.py.toFixed(2)} img/s (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+}
+hp.dispose();
+py.close();
+if (getNumThreads() !== THREADS) console.log(`warning: hpaic ran with ${getNumThreads()} threads`);
+const leaked = liveTensors() - live0;
+
+const f2 = (v: number): string => v.toFixed(2);
+const show = (vs: number[], unit = ''): string => (vs.length > 1 ? `${f2(median(vs))}${unit} (${f2(Math.min(...vs))}–${f2(Math.max(...vs))})` : `${f2(vs[0])}${unit}`);
+const rows = [
+  ['case', 'format', 'hpaic img/s', 'PyTorch img/s', 'hpaic / PyTorch', 'median per-step ratio'],
+  ...CASES.map((c) => {
+    const ms = results.get(c)!;
+    const [kind, format] = c.split(':');
+    return [
+      kind === 'train' ? 'training step' : 'inference',
+      format,
+      show(ms.map((m) => m.hp)),
+      show(ms.map((m) => m.py)),
+      show(ms.map((m) => m.hp / m.py), '×'),
+      show(ms.map((m) => m.pairMedian), '×'),
+    ];
+  }),
+];
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+console.log('');
+rows.forEach((r, i) => {
+  console.log(`| ${r.map((cell, j) => cell.padEnd(widths[j])).join(' | ')} |`);
+  if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+});
+console.log(`\nload average at end ${loadavg().map((v) => v.toFixed(1)).join(' ')}; hpaic tensors leaked by the benchmark: ${leaked}`);

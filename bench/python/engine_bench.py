@@ -1,0 +1,93 @@
+"""PyTorch side of `npm run bench:engine` (bench/engine.bench.ts runs it with /usr/bin/python3).
+
+ResNet34 (torchvision, 28-class fc), float32 on CPU, random input and random multi-hot targets.
+  train step: zero_grad, forward, BCE-with-logits loss, backward, Adam step;
+  infer step: eval mode, no_grad forward.
+Threads are set explicitly (torch.set_num_threads; the caller also sets OMP_NUM_THREADS).
+
+Two modes:
+  --serve: reads commands "<kind>:<format> <n>" from stdin, one per line (kind train|infer, format
+    contiguous|channels_last); builds a fresh model when the case changes, runs n steps and answers one JSON
+    line {"step_s": [...]}. The TypeScript driver alternates single steps of hpaic and PyTorch this way, so
+    both see the same background load.
+  otherwise: runs --warmup + --steps steps of each of --cases and prints one JSON line per case
+    {"case", "format", "images_per_s", "step_s"} (a stand-alone check).
+"""
+import argparse
+import json
+import sys
+import time
+
+import torch
+import torchvision
+
+
+class Bench:
+    def __init__(self, batch, size, seed):
+        torch.manual_seed(seed)
+        self.batch = batch
+        self.x0 = torch.rand(batch, 3, size, size)
+        self.y = (torch.rand(batch, 28) < 0.15).float()
+        self.case = None
+
+    def setup(self, case):
+        kind, fmt = case.split(":")
+        mf = torch.channels_last if fmt == "channels_last" else torch.contiguous_format
+        self.kind = kind
+        self.model = torchvision.models.resnet34(num_classes=28).to(memory_format=mf)
+        self.x = self.x0.contiguous(memory_format=mf)
+        if kind == "train":
+            self.model.train()
+            self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+            self.crit = torch.nn.BCEWithLogitsLoss()
+        else:
+            self.model.eval()
+        self.case = case
+
+    def step(self):
+        t0 = time.perf_counter()
+        if self.kind == "train":
+            self.opt.zero_grad(set_to_none=True)
+            loss = self.crit(self.model(self.x), self.y)
+            loss.backward()
+            self.opt.step()
+            loss.item()
+        else:
+            with torch.no_grad():
+                self.model(self.x).sum().item()
+        return time.perf_counter() - t0
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--serve", action="store_true")
+    p.add_argument("--cases", default="train:contiguous,train:channels_last,infer:contiguous,infer:channels_last")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--size", type=int, default=256)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args()
+
+    torch.set_num_threads(a.threads)
+    b = Bench(a.batch, a.size, a.seed)
+    if a.serve:
+        print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            case, n = line.split()
+            if case != b.case:
+                b.setup(case)
+            print(json.dumps({"step_s": [b.step() for _ in range(int(n))]}), flush=True)
+        return
+    for case in a.cases.split(","):
+        b.setup(case)
+        timed = [b.step() for _ in range(a.warmup + a.steps)][a.warmup:]
+        kind, fmt = case.split(":")
+        print(json.dumps({"case": kind, "format": fmt, "images_per_s": a.batch * len(timed) / sum(timed), "step_s": timed}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+/**
+ * `npm run bench:train`: epoch time of `hpaic train` next to the seed's training loop reproduced with PyTorch
+ * (/usr/bin/python3 bench/python/seed_train_bench.py: torch 1.13, torchvision resnet18 + the seed's adaptive head,
+ * h5py + PIL + torchvision transforms, WeightedRandomSampler, torch DataLoader), on the same LZF HDF5 file, with
+ * the same batch size, image size, intra-op threads and DataLoader workers, measured in the same run.
+ *
+ * Data: BENCH_N (256) RGBY images of BENCH_SIZE² (128) — smooth blobs plus mild noise, so LZF compresses them like
+ * microscopy — written in the seed's layout with hpaic's Hdf5Writer, and a train.csv with random multi-hot labels.
+ * Both sides train a single split (hpaic `val_size` 0.25; the PyTorch script holds out the same number) for
+ * BENCH_EPOCHS (2) epochs; an epoch = training pass + validation pass (hpaic's history.json `seconds`; the same
+ * span is timed in Python; checkpoint writing excluded on both sides). The table shows the last epoch (the first
+ * one includes warm-up) and the ratio PyTorch time / hpaic time (> 1 = hpaic faster). hpaic uses its defaults
+ * (channels_last, overlapped loading); the seed used neither.
+ *
+ * Env: BENCH_WORKERS (DataLoader workers to try, "0,1,2"), BENCH_ROUNDS (1; rounds alternate which side goes
+ * first), BENCH_BATCH (16), BENCH_THREADS (2), BENCH_N, BENCH_SIZE, BENCH_EPOCHS. Flags --workers=..., --rounds=...,
+ * --epochs=... override the env.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Hdf5Writer } from '../src/data/Hdf5Store.js';
+import { seededRandom } from '../src/data/seededRandom.js';
+
+const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
+function opt(name: string, fallback: string): string {
+  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return flag ? flag.slice(name.length + 3) : (process.env[`BENCH_${name.toUpperCase()}`] ?? fallback);
+}
+const N = Number(opt('n', '256'));
+const S = Number(opt('size', '128'));
+const BATCH = Number(opt('batch', '16'));
+const THREADS = Number(opt('threads', '2'));
+const EPOCHS = Number(opt('epochs', '2'));
+const ROUNDS = Number(opt('rounds', '1'));
+const WORKERS = opt('workers', '0,1,2').split(',').map(Number);
+const VAL_SIZE = 0.25;
+
+/** Smooth blobs (cell-like) with mild noise in each of the four channels. */
+function image(rng: () => number): Uint8Array {
+  const px = new Uint8Array(S * S * 4);
+  for (let c = 0; c < 4; c++) {
+    for (let k = 0; k < 12; k++) {
+      const cx = rng() * S, cy = rng() * S, r = S / 25 + (rng() * S) / 10, v = 60 + rng() * 190;
+      for (let y = Math.max(0, Math.floor(cy - r)); y < Math.min(S, cy + r); y++) {
+        for (let x = Math.max(0, Math.floor(cx - r)); x < Math.min(S, cx + r); x++) {
+          const d = Math.hypot(x - cx, y - cy) / r;
+          const i = (y * S + x) * 4 + c;
+          if (d < 1) px[i] = Math.max(px[i], Math.round(v * (1 - d * d)));
+        }
+      }
+    }
+  }
+  for (let i = 0; i < px.length; i++) if (px[i] > 0 || rng() < 0.1) px[i] = Math.min(255, px[i] + Math.floor(rng() * 6));
+  return px;
+}
+
+async function writeDataset(root: string): Promise<void> {
+  const rng = seededRandom(7);
+  const ids = Array.from({ length: N }, (_, i) => `${String(i).padStart(8, '0')}-bench-0000-0000-000000000000`.slice(0, 36));
+  const w = await Hdf5Writer.create(join(root, 'train.hdf5'), { height: S, width: S, nameLength: 36, compression: 'lzf' });
+  for (const id of ids) w.append(image(rng), id);
+  w.close();
+  const labels = ids.map(() => {
+    const l = new Set<number>();
+    // HPA-like skew: class 0 and 25 common, a few others rarer.
+    if (rng() < 0.45) l.add(0);
+    if (rng() < 0.25) l.add(25);
+    for (const c of [2, 5, 7, 21, 23]) if (rng() < 0.1) l.add(c);
+    if (l.size === 0) l.add(Math.floor(rng() * 28));
+    return [...l].sort((a, b) => a - b).join(' ');
+  });
+  writeFileSync(join(root, 'train.csv'), 'Id,Target\n' + ids.map((id, i) => `${id},${labels[i]}`).join('\n') + '\n');
+}
+
+function config(root: string, ckpt: string, workers: number): Record<string, unknown> {
+  return {
+    name: `bench_w${workers}`,
+    device: 'cpu',
+    checkpoint_dir: ckpt,
+    epochs: EPOCHS,
+    img_h: S,
+    img_w: S,
+    aug: true,
+    lr_patience: 3,
+    lr_factor: 0.2,
+    min_lr: 1e-7,
+    stop_patience: 10,
+    threads: THREADS,
+    seed: 0,
+    plots: 'none',
+    dataset: { root_dir: root, filters: 'rgb', subset: 1.0, random_state: 92, format: 'hdf5' },
+    sampler: { mode: 'meanmax', weights: { scaling: 'median', min_clip: null, max_clip: null, damping_r: null } },
+    dataloader: { n_splits: 1, val_size: VAL_SIZE, batch_size: BATCH, workers, random_state: 92 },
+    model: { name: 'resnet18', dropout_p: 0.5, pretrained: null },
+    criterion: { name: 'bce', weights: { scaling: null, min_clip: null, max_clip: null, damping_r: null } },
+    optim: { name: 'adam', lr: 1e-3, weight_decay: 0 },
+    load: { path: null, weights_only: null },
+  };
+}
+
+interface Run {
+  epochs: number[];
+  wall: number;
+}
+
+function hpaicRun(root: string, work: string, workers: number, round: number): Run {
+  const ckpt = join(work, `ckpt_${workers}_${round}`);
+  const cfgPath = join(work, `config_${workers}_${round}.json`);
+  writeFileSync(cfgPath, JSON.stringify(config(root, ckpt, workers), null, 2));
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(REPO, 'bin/hpaic.js'), 'train', '-c', cfgPath, '--quiet'], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(THREADS) } });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`hpaic train failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}`);
+  const history = JSON.parse(readFileSync(join(ckpt, `bench_w${workers}`, 'fold_1', 'history.json'), 'utf8')) as { epochs: { seconds: number }[] };
+  return { epochs: history.epochs.map((e) => e.seconds), wall };
+}
+
+function pytorchRun(root: string, workers: number, valSamples: number): Run {
+  const t0 = performance.now();
+  const args = [join(REPO, 'bench/python/seed_train_bench.py'), `--root=${root}`, `--size=${S}`, `--batch=${BATCH}`, `--workers=${workers}`, `--threads=${THREADS}`, `--epochs=${EPOCHS}`, `--val=${valSamples}`];
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(THREADS) } });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`/usr/bin/python3 bench/python/seed_train_bench.py failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { epoch_s: number[] };
+  return { epochs: out.epoch_s, wall };
+}
+
+const work = mkdtempSync(join(tmpdir(), 'hpaic-bench-train-'));
+try {
+  const root = join(work, 'data');
+  mkdirSync(root);
+  await writeDataset(root);
+  const valSamples = Math.ceil(N * VAL_SIZE);
+  console.log(
+    `bench:train — ${N} RGBY ${S}² images (LZF HDF5), resnet18 + adaptive head, batch ${BATCH}, ${THREADS} threads, aug on, weighted sampler, ` +
+      `single split (${N - valSamples} train / ${valSamples} val), ${EPOCHS} epochs; workers ${WORKERS.join('/')}; ${ROUNDS} round(s)`,
+  );
+  console.log(`load average at start ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
+  const rows: string[][] = [['workers', 'hpaic epoch s (last; all)', 'PyTorch seed epoch s (last; all)', 'speed-up (PyTorch s / hpaic s)', 'command wall s hpaic / PyTorch']];
+  for (const w of WORKERS) {
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = (round + WORKERS.indexOf(w)) % 2 === 0 ? ['hpaic', 'pytorch'] : ['pytorch', 'hpaic'];
+      let hp: Run | undefined;
+      let py: Run | undefined;
+      for (const side of order) {
+        if (side === 'hpaic') hp = hpaicRun(root, work, w, round);
+        else py = pytorchRun(root, w, valSamples);
+      }
+      const last = (r: Run): number => r.epochs[r.epochs.length - 1];
+      const all = (r: Run): string => r.epochs.map((v) => v.toFixed(1)).join(', ');
+      const row = [
+        String(w),
+        `${last(hp!).toFixed(1)} (${all(hp!)})`,
+        `${last(py!).toFixed(1)} (${all(py!)})`,
+        `${(last(py!) / last(hp!)).toFixed(2)}×`,
+        `${hp!.wall.toFixed(0)} / ${py!.wall.toFixed(0)}`,
+      ];
+      rows.push(row);
+      console.log(`  workers ${w} round ${round + 1}: hpaic ${row[1]} s, PyTorch ${row[2]} s → ${row[3]}`);
+    }
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  console.log('');
+  rows.forEach((r, i) => {
+    console.log(`| ${r.map((c, j) => c.padEnd(widths[j])).join(' | ')} |`);
+    if (i === 0) console.log(`|${widths.map((x) => '-'.repeat(x + 2)).join('|')}|`);
+  });
+  console.log(`\nload average at end ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
