@@ -217,6 +217,10 @@ test('hpaic weights import writes a state dict that loads strictly, with the nor
   assert.deepEqual(JSON.parse(metadata.input_range), [0, 255]);
   const model = createModel('bninception', { inChannels: 4, head: 'adaptive' });
   await loadWeights(model, out, { strict: true });
+  // loadPretrained accepts the converted file too (what a config's model.pretrained may name): all of it loads.
+  const again = await loadPretrained(model, out);
+  assert.deepEqual([again.missing, again.expectedMissing, again.unexpected, again.dropped], [[], [], [], []]);
+  assert.equal(again.loaded, model.stateDict().size);
   model.dispose();
 });
 
