@@ -26,6 +26,7 @@ import { hashSeed, seededRandom } from '../data/seededRandom.js';
 import { NUM_CLASSES } from '../data/labels.js';
 import { formatMetricList, type Metric } from '../metrics/f1.js';
 import { loadWeights, saveWeights, modelStateRecords, loadStateRecords } from '../models/weights.js';
+import { loadPretrained } from '../models/pretrained.js';
 import type { StateDict } from '../io/StoredTensor.js';
 import { EarlyStopping, improvesOn } from './EarlyStopping.js';
 import { ReduceLROnPlateau } from './ReduceLROnPlateau.js';
@@ -63,9 +64,10 @@ export interface TrainResult {
 }
 
 /** The model of a config with its initial weights (pretrained when `model.pretrained` is set). */
-export async function buildModel(config: HpaicConfig): Promise<Module> {
+export async function buildModel(config: HpaicConfig, log?: (line: string) => void): Promise<Module> {
   const model = createModel(config.model.name, { numClasses: NUM_CLASSES, inChannels: config.model.in_channels, head: config.model.head, dropoutP: config.model.dropout_p });
-  if (config.model.pretrained) await loadWeights(model, config.model.pretrained, { strict: false });
+  // ImageNet weights: the body is loaded (first conv adapted to in_channels), the classifier stays fresh.
+  if (config.model.pretrained) await loadPretrained(model, config.model.pretrained, { inChannels: config.model.in_channels, numClasses: NUM_CLASSES, log });
   return model;
 }
 
@@ -99,7 +101,7 @@ export async function train(config: HpaicConfig, opts: TrainOptions = {}): Promi
 
   // Initial weights, shared by every fold (the seed deep-copies the initial model per fold).
   manualSeed(config.seed);
-  const initialModel = await buildModel(config);
+  const initialModel = await buildModel(config, (line) => log.info(line));
   const initialWeights: StateDict = modelStateRecords(initialModel);
   initialModel.dispose();
 
@@ -190,7 +192,7 @@ interface FoldJob {
 async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: number; scores: FoldScores }> {
   const { config, k, paths, split, log } = j;
   mkdirSync(paths.dir, { recursive: true });
-  const model = await buildModel(config);
+  const model = await buildModel({ ...config, model: { ...config.model, pretrained: null } });
   loadStateRecords(model, j.initialWeights);
   if (j.sourceFold) {
     // weights_only (the seed's 224 → 512 fine-tuning): fold k starts from the source run's fold k best weights.

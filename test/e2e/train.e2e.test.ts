@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { makeTinyDataset, tinyConfig } from '../helpers/tinyDataset.js';
-import { REPO_ROOT, tempDir } from '../helpers/env.js';
+import { REPO_ROOT, tempDir, pythonSkip, runPython } from '../helpers/env.js';
 import { parseConfig } from '../../src/config/loadConfig.js';
 import { train } from '../../src/train/train.js';
 import { readHistory } from '../../src/train/summary.js';
@@ -98,4 +98,15 @@ test('lr-find runs the range test on the whole dataset and writes the CSV, the p
   assert.match(readFileSync(r.csv, 'utf8'), /^lr,loss\n/);
   assert.ok(r.plot && existsSync(r.plot));
   assert.ok(r.suggestion && r.suggestion.lr > 0);
+});
+
+test('model.pretrained starts every fold from ImageNet-style weights (4-channel input adapted)', { skip: pythonSkip('torch', 'torchvision') }, async () => {
+  const weights = join(dir, 'imagenet-resnet18.pth');
+  runPython(`import sys, torch, torchvision\ntorch.manual_seed(0)\ntorch.save(torchvision.models.resnet18().state_dict(), sys.argv[1])`, [weights]);
+  const c = cfg('pre', { epochs: 1, dataset: { root_dir: data, filters: 'rgby', subset: 1.0, random_state: 92 }, model: { name: 'resnet18', dropout_p: 0.5, pretrained: weights } });
+  await train(c, { quiet: true });
+  const log = read('pre', 'train.log');
+  assert.match(log, /conv1/);
+  const sd = readStateDict(join(dir, 'ckpt', 'pre', 'fold_1', 'model.pth'));
+  assert.deepEqual(sd.get('conv1.weight')!.shape, [64, 4, 7, 7]);
 });
