@@ -47,10 +47,15 @@ at::Device Dev(Info info, size_t i) { return at::Device(info[i].As<Napi::String>
 at::TensorOptions Opts(Info info, size_t dt, size_t dev) { return at::TensorOptions().dtype(Dt(info, dt)).device(Dev(info, dev)); }
 // A tensor or a JS number (scalar operand).
 bool IsNum(Info info, size_t i) { return info[i].IsNumber(); }
-at::Scalar S(Info info, size_t i) { return at::Scalar(D(info, i)); }
+// Integral JS numbers become integer scalars so that in-place ops on integer tensors work (counter += 1).
+at::Scalar S(Info info, size_t i) {
+  double v = D(info, i);
+  if (std::floor(v) == v && std::abs(v) < 9.0e15) return at::Scalar(static_cast<int64_t>(v));
+  return at::Scalar(v);
+}
 c10::optional<at::Scalar> OS(Info info, size_t i) {
   if (info[i].IsNull() || info[i].IsUndefined()) return c10::nullopt;
-  return at::Scalar(D(info, i));
+  return S(info, i);
 }
 Napi::Value W(Info info, at::Tensor t) { return wrap(info.Env(), std::move(t)); }
 Napi::Value Num(Info info, double v) { return Napi::Number::New(info.Env(), v); }
