@@ -58,6 +58,11 @@ export interface Batch {
 export interface EpochOptions {
   /** Epoch number: seeds the augmentation together with `seed`. Default: the number of earlier passes. */
   epoch?: number;
+  /**
+   * A transform for this pass only (e.g. one TTA pipeline per pass), instead of the loader's `transform`; the
+   * worker threads are reused.
+   */
+  transform?: SampleTransform;
 }
 
 interface Pending {
@@ -104,7 +109,7 @@ export class DataLoader {
   readonly workers: number;
   readonly prefetch: number;
   readonly numClasses: number;
-  /** [C, H, W] of one sample. */
+  /** [C, H, W] of one sample with the loader's transform. */
   readonly sampleShape: [number, number, number];
   private readonly pipeline: SamplePipeline;
   private readonly opts: DataLoaderOptions;
@@ -175,12 +180,15 @@ export class DataLoader {
     }
     const nb = this.numBatches(ord.length);
     const ids = this.opts.names ?? (await this.storeNames());
+    const pipeline: SamplePipeline = options.transform ? { ...this.pipeline, transform: options.transform } : this.pipeline;
+    const shape = sampleShape(pipeline);
+    const floats = shape[0] * shape[1] * shape[2];
     if (this.workers === 0) {
       const store = await this.mainStore();
       for (let b = 0; b < nb; b++) {
         const items = this.batchItems(ord, b);
-        const images = loadSamples(store, this.requests(ord, b, items), this.pipeline, epoch, takeBuffer(this.free, items.length * this.sampleFloats()), this.where());
-        yield this.assemble(items, images, ids);
+        const images = loadSamples(store, this.requests(ord, b, items), pipeline, epoch, takeBuffer(this.free, items.length * floats), this.where());
+        yield this.assemble(items, images, ids, shape);
       }
       return;
     }
@@ -190,7 +198,7 @@ export class DataLoader {
     const issue = (upTo: number) => {
       for (; next < nb && next <= upTo; next++) {
         const items = this.batchItems(ord, next);
-        inFlight.set(next, this.request(pool, next % pool.length, { type: 'batch', id: this.nextId++, epoch, samples: this.requests(ord, next, items) }));
+        inFlight.set(next, this.request(pool, next % pool.length, { type: 'batch', id: this.nextId++, epoch, samples: this.requests(ord, next, items), transform: options.transform }));
       }
     };
     try {
@@ -200,7 +208,7 @@ export class DataLoader {
         const images = await job.promise;
         inFlight.delete(b);
         issue(b + this.prefetch);
-        yield this.assemble(this.batchItems(ord, b), images, ids);
+        yield this.assemble(this.batchItems(ord, b), images, ids, shape);
       }
     } finally {
       if (inFlight.size > 0) this.cancel([...inFlight.values()].map((j) => j.id));
@@ -243,10 +251,6 @@ export class DataLoader {
     await this.close();
   }
 
-  private sampleFloats(): number {
-    return this.sampleShape[0] * this.sampleShape[1] * this.sampleShape[2];
-  }
-
   private where(): string {
     const s = this.opts.store;
     return s.kind === 'hdf5' ? s.path : s.kind === 'png' ? s.root : 'memory store';
@@ -279,14 +283,14 @@ export class DataLoader {
     return Array.from(items, (item, i) => ({ row: rows ? rows[item] : item, position: b * this.batchSize + i, name: names?.[item] }));
   }
 
-  private assemble(items: Int32Array, images: Float32Array, ids: readonly string[]): Batch {
+  private assemble(items: Int32Array, images: Float32Array, ids: readonly string[], shape: [number, number, number]): Batch {
     const k = this.numClasses;
     const targets = new Float32Array(items.length * k);
     const src = this.opts.targets;
     if (src) items.forEach((item, i) => {
       for (let c = 0; c < k; c++) targets[i * k + c] = src[item * k + c];
     });
-    const [C, H, W] = this.sampleShape;
+    const [C, H, W] = shape;
     return { images, shape: [items.length, C, H, W], targets, ids: Array.from(items, (i) => ids[i]), indices: items };
   }
 

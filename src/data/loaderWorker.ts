@@ -7,11 +7,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ImageStore } from './ImageStore.js';
 import { type StoreDescriptor, openStore } from './openStore.js';
-import { type SamplePipeline, type SampleRequest, loadSamples, sampleShape, takeBuffer } from './sampleTransform.js';
+import { type SamplePipeline, type SampleRequest, type SampleTransform, loadSamples, sampleShape, takeBuffer } from './sampleTransform.js';
 
 /** Main → worker. */
 export type LoaderRequest =
-  | { type: 'batch'; id: number; epoch: number; samples: SampleRequest[] }
+  | { type: 'batch'; id: number; epoch: number; samples: SampleRequest[]; transform?: SampleTransform }
   | { type: 'cancel'; ids: number[] }
   /** A consumed batch's image buffer, handed back for reuse (see `DataLoader.recycle`). */
   | { type: 'recycle'; buffer: ArrayBuffer };
@@ -46,7 +46,6 @@ export function serializeError(err: unknown): SerializedError {
 if (parentPort && (workerData as Partial<LoaderWorkerData> | null)?.kind === 'hpaic-loader') {
   const port = parentPort;
   const { store: descriptor, pipeline, where } = workerData as LoaderWorkerData;
-  const samplesFloats = sampleShape(pipeline).reduce((a, b) => a * b, 1);
   let store: ImageStore | undefined;
   let openError: unknown;
   const opening = openStore(descriptor).then(
@@ -74,7 +73,9 @@ if (parentPort && (workerData as Partial<LoaderWorkerData> | null)?.kind === 'hp
     }
     try {
       if (openError !== undefined) throw openError;
-      const images = loadSamples(store as ImageStore, req.samples, pipeline, req.epoch, takeBuffer(free, req.samples.length * samplesFloats), where);
+      const p = req.transform ? { ...pipeline, transform: req.transform } : pipeline;
+      const floats = sampleShape(p).reduce((a, b) => a * b, 1);
+      const images = loadSamples(store as ImageStore, req.samples, p, req.epoch, takeBuffer(free, req.samples.length * floats), where);
       port.postMessage({ type: 'batch', id: req.id, images } satisfies LoaderResponse, [images.buffer]);
     } catch (err) {
       port.postMessage({ type: 'error', id: req.id, error: serializeError(err) } satisfies LoaderResponse);

@@ -162,3 +162,30 @@ test('recycle(): reused buffers give the same batches (0 and 2 workers)', async 
     await dl.close();
   }
 });
+
+test('per-pass transform: the 15 TTA pipelines through one worker pool equal applyTta → toFloatCHW', async () => {
+  const { buildTtaList, applyTta } = await import('../../src/data/tta.js');
+  const tta = buildTtaList({ brightness: 0.1 }, 1);
+  const dl = new DataLoader({ store, names, transform: { kind: 'plain', height: 16, width: 16 }, batchSize: 8, workers: 2 });
+  const mem = new MemoryStore(names, shared, H, W);
+  const order = [0, 5, 22, 7];
+  for (const p of tta) {
+    const plain = await collect(dl, order); // the loader's own transform still works between TTA passes
+    assert.deepEqual(plain[0].shape, [4, 3, 16, 16]);
+    const batches: Batch[] = [];
+    for await (const b of dl.batches(order, { transform: { kind: 'ops', height: 16, width: 16, ops: p.ops } })) batches.push(b);
+    assert.equal(batches.length, 1);
+    const per = 3 * 16 * 16;
+    order.forEach((row, i) => {
+      const img = { data: applyChannelFilter(mem.read(row), H, W, 'rgb'), height: H, width: W, channels: 3 };
+      assert.deepEqual(batches[0].images.subarray(i * per, (i + 1) * per), toFloatCHW(applyTta(img, p.ops, { height: 16, width: 16 })), `${p.name} row ${row}`);
+    });
+  }
+  await dl.close();
+});
+
+test('a store a worker cannot open fails the pass with the DataError naming the file', async () => {
+  const dl = new DataLoader({ store: { kind: 'hdf5', path: '/nonexistent/train.hdf5' }, names: ['a', 'b'], transform: { kind: 'plain', height: 8, width: 8 }, batchSize: 1, workers: 1 });
+  await assert.rejects(collect(dl), (e: unknown) => e instanceof DataError && /\/nonexistent\/train.hdf5: no such HDF5 file/.test(e.message));
+  await dl.close();
+});
