@@ -3,8 +3,8 @@
  * from an image store in a given index order, with the channel filter and a per-sample transform applied.
  *
  * With `workers > 0`, worker threads (each with its own store handle, opened from a {@link StoreDescriptor})
- * read, decode and augment whole batches while the consumer computes; at most `prefetch` batches are being
- * prepared ahead of the one the consumer holds. Each sample's augmentation is drawn from (seed, epoch,
+ * read, decode and augment whole batches, straight into SharedArrayBuffers, while the consumer computes; at
+ * most `prefetch` batches are being prepared ahead of the one the consumer holds. Each sample's augmentation is drawn from (seed, epoch,
  * position in the epoch), so the bytes are identical for any worker count.
  */
 import { Worker } from 'node:worker_threads';
@@ -66,6 +66,7 @@ export interface EpochOptions {
 }
 
 interface Pending {
+  buffer: SharedArrayBuffer;
   resolve: (images: Float32Array) => void;
   reject: (err: Error) => void;
   worker: number;
@@ -120,8 +121,8 @@ export class DataLoader {
   private readonly dead: (Error | undefined)[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private recycled = 0;
   private readonly free: ArrayBuffer[] = []; // recycled buffers for the main-thread path (workers: 0)
+  private readonly freeShared: SharedArrayBuffer[] = []; // recycled batch buffers shared with the workers
   private passes = 0;
   private closed = false;
 
@@ -198,7 +199,8 @@ export class DataLoader {
     const issue = (upTo: number) => {
       for (; next < nb && next <= upTo; next++) {
         const items = this.batchItems(ord, next);
-        inFlight.set(next, this.request(pool, next % pool.length, { type: 'batch', id: this.nextId++, epoch, samples: this.requests(ord, next, items), transform: options.transform }));
+        const buffer = this.sharedBuffer(items.length * floats * 4);
+        inFlight.set(next, this.request(pool, next % pool.length, { type: 'batch', id: this.nextId++, epoch, samples: this.requests(ord, next, items), transform: options.transform, buffer }));
       }
     };
     try {
@@ -216,17 +218,16 @@ export class DataLoader {
   }
 
   /**
-   * Hand a consumed batch's image buffer back for reuse by a later batch (optional: saves allocating and
-   * zeroing N·C·H·W floats per batch). `batch.images` must not be used afterwards: with workers, its buffer is
-   * transferred away (the array becomes empty).
+   * Hand a consumed batch's image buffer back for reuse by a later batch (optional: saves allocating, zeroing
+   * and garbage-collecting N·C·H·W floats per batch). `batch.images` must not be used afterwards: a later batch
+   * overwrites it.
    */
   recycle(batch: Batch): void {
     const buf = batch.images.buffer;
-    if (this.closed || !(buf instanceof ArrayBuffer) || buf.byteLength === 0 || batch.images.byteOffset !== 0 || batch.images.byteLength !== buf.byteLength) return;
-    if (this.pool && this.pool.length > 0) {
-      const w = this.recycled++ % this.pool.length;
-      if (!this.dead[w]) this.pool[w].postMessage({ type: 'recycle', buffer: buf } satisfies LoaderRequest, [buf]);
-    } else if (this.free.length < 2) {
+    if (this.closed || batch.images.byteOffset !== 0 || batch.images.byteLength !== buf.byteLength) return;
+    if (buf instanceof SharedArrayBuffer) {
+      if (this.freeShared.length < this.prefetch + 2 && !this.freeShared.includes(buf)) this.freeShared.push(buf);
+    } else if (this.free.length < 2 && !this.free.includes(buf)) {
       this.free.push(buf);
     }
   }
@@ -249,6 +250,12 @@ export class DataLoader {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** A batch buffer shared with the workers: a recycled one of the right size, or a new one. */
+  private sharedBuffer(bytes: number): SharedArrayBuffer {
+    const i = this.freeShared.findIndex((b) => b.byteLength === bytes);
+    return i < 0 ? new SharedArrayBuffer(bytes) : this.freeShared.splice(i, 1)[0];
   }
 
   private where(): string {
@@ -313,7 +320,7 @@ export class DataLoader {
 
   private request(pool: Worker[], w: number, req: Extract<LoaderRequest, { type: 'batch' }>): { id: number; promise: Promise<Float32Array> } {
     const promise = new Promise<Float32Array>((resolve, reject) => {
-      this.pending.set(req.id, { resolve, reject, worker: w });
+      this.pending.set(req.id, { buffer: req.buffer, resolve, reject, worker: w });
     });
     promise.catch(() => {}); // a cancelled batch's failure must not become an unhandled rejection
     const dead = this.dead[w];
@@ -337,7 +344,7 @@ export class DataLoader {
   private onMessage(_w: number, msg: LoaderResponse): void {
     const p = this.settle(msg.id);
     if (!p) return; // cancelled
-    if (msg.type === 'batch') p.resolve(msg.images);
+    if (msg.type === 'batch') p.resolve(new Float32Array(p.buffer));
     else p.reject(deserializeError(msg.error));
   }
 

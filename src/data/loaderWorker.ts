@@ -1,24 +1,23 @@
 /**
  * Entry point of a DataLoader worker thread: opens its own store from the descriptor in `workerData`, then
- * loads the batches the main thread asks for, one at a time, and transfers each float32 image buffer back.
+ * loads the batches the main thread asks for, one at a time, into the SharedArrayBuffer each request carries.
  * Requests are queued and handled one per macrotask, so a `cancel` sent after an early `break` is seen before
  * the next queued batch starts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ImageStore } from './ImageStore.js';
 import { type StoreDescriptor, openStore } from './openStore.js';
-import { type SamplePipeline, type SampleRequest, type SampleTransform, loadSamples, sampleShape, takeBuffer } from './sampleTransform.js';
+import { type SamplePipeline, type SampleRequest, type SampleTransform, loadSamples } from './sampleTransform.js';
 
 /** Main → worker. */
 export type LoaderRequest =
-  | { type: 'batch'; id: number; epoch: number; samples: SampleRequest[]; transform?: SampleTransform }
-  | { type: 'cancel'; ids: number[] }
-  /** A consumed batch's image buffer, handed back for reuse (see `DataLoader.recycle`). */
-  | { type: 'recycle'; buffer: ArrayBuffer };
+  /** Load `samples` into `buffer` (shared with the main thread: nothing is copied or transferred back). */
+  | { type: 'batch'; id: number; epoch: number; samples: SampleRequest[]; transform?: SampleTransform; buffer: SharedArrayBuffer }
+  | { type: 'cancel'; ids: number[] };
 
 /** Worker → main. */
 export type LoaderResponse =
-  | { type: 'batch'; id: number; images: Float32Array }
+  | { type: 'batch'; id: number }
   | { type: 'error'; id: number; error: SerializedError };
 
 /** An error as it crosses the thread boundary (class name, message, hint, code). */
@@ -58,7 +57,6 @@ if (parentPort && (workerData as Partial<LoaderWorkerData> | null)?.kind === 'hp
   );
   const queue: Extract<LoaderRequest, { type: 'batch' }>[] = [];
   const cancelled = new Set<number>();
-  const free: ArrayBuffer[] = []; // recycled image buffers (at most 2 kept)
   let pumping = false;
 
   const pump = (): void => {
@@ -74,9 +72,8 @@ if (parentPort && (workerData as Partial<LoaderWorkerData> | null)?.kind === 'hp
     try {
       if (openError !== undefined) throw openError;
       const p = req.transform ? { ...pipeline, transform: req.transform } : pipeline;
-      const floats = sampleShape(p).reduce((a, b) => a * b, 1);
-      const images = loadSamples(store as ImageStore, req.samples, p, req.epoch, takeBuffer(free, req.samples.length * floats), where);
-      port.postMessage({ type: 'batch', id: req.id, images } satisfies LoaderResponse, [images.buffer]);
+      loadSamples(store as ImageStore, req.samples, p, req.epoch, new Float32Array(req.buffer), where);
+      port.postMessage({ type: 'batch', id: req.id } satisfies LoaderResponse);
     } catch (err) {
       port.postMessage({ type: 'error', id: req.id, error: serializeError(err) } satisfies LoaderResponse);
     }
@@ -84,10 +81,6 @@ if (parentPort && (workerData as Partial<LoaderWorkerData> | null)?.kind === 'hp
   };
 
   port.on('message', (msg: LoaderRequest) => {
-    if (msg.type === 'recycle') {
-      if (free.length < 2) free.push(msg.buffer);
-      return;
-    }
     if (msg.type === 'cancel') {
       // Only ids still queued matter; drop the rest so the set cannot grow.
       const queued = new Set(queue.map((q) => q.id));
