@@ -34,6 +34,10 @@ export function loadAddon(): AddonBinding {
         '  3. LIBTORCH_USE_PYTORCH=1 npm run build:native   (a pip-installed torch, e.g. with CUDA)',
     );
   }
+  // OpenMP threads that spin while waiting make every step many times slower as soon as anything else wants the
+  // cores (loader workers, other processes): measured 7.0 s vs 0.65 s per ResNet18 step on a busy 2-core
+  // machine. libgomp reads this when libtorch is loaded, so it must be set before the addon is.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   try {
     addon = createRequire(import.meta.url)(found) as AddonBinding;
   } catch (err) {
