@@ -3,8 +3,9 @@
  * from an image store in a given index order, with the channel filter and a per-sample transform applied.
  *
  * With `workers > 0`, worker threads (each with its own store handle, opened from a {@link StoreDescriptor})
- * read, decode and augment whole batches, straight into SharedArrayBuffers, while the consumer computes; at
- * most `prefetch` batches are being prepared ahead of the one the consumer holds. Each sample's augmentation is drawn from (seed, epoch,
+ * read, decode and augment whole batches into SharedArrayBuffers while the consumer computes (the main thread
+ * copies each into a plain ArrayBuffer when it arrives); at most `prefetch` batches are being prepared ahead of
+ * the one the consumer holds. Each sample's augmentation is drawn from (seed, epoch,
  * position in the epoch), so the bytes are identical for any worker count.
  */
 import { Worker } from 'node:worker_threads';
@@ -121,8 +122,8 @@ export class DataLoader {
   private readonly dead: (Error | undefined)[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private readonly free: ArrayBuffer[] = []; // recycled buffers for the main-thread path (workers: 0)
-  private readonly freeShared: SharedArrayBuffer[] = []; // recycled batch buffers shared with the workers
+  private readonly free: ArrayBuffer[] = []; // batch buffers handed back by recycle()
+  private readonly freeShared: SharedArrayBuffer[] = []; // worker → main buffers, reused once copied out
   private passes = 0;
   private closed = false;
 
@@ -224,12 +225,8 @@ export class DataLoader {
    */
   recycle(batch: Batch): void {
     const buf = batch.images.buffer;
-    if (this.closed || batch.images.byteOffset !== 0 || batch.images.byteLength !== buf.byteLength) return;
-    if (buf instanceof SharedArrayBuffer) {
-      if (this.freeShared.length < this.prefetch + 2 && !this.freeShared.includes(buf)) this.freeShared.push(buf);
-    } else if (this.free.length < 2 && !this.free.includes(buf)) {
-      this.free.push(buf);
-    }
+    if (this.closed || !(buf instanceof ArrayBuffer) || batch.images.byteOffset !== 0 || batch.images.byteLength !== buf.byteLength) return;
+    if (this.free.length < 2 && !this.free.includes(buf)) this.free.push(buf);
   }
 
   /** Stop the worker threads and close the store. Safe to call more than once. */
@@ -344,7 +341,14 @@ export class DataLoader {
   private onMessage(_w: number, msg: LoaderResponse): void {
     const p = this.settle(msg.id);
     if (!p) return; // cancelled
-    if (msg.type === 'batch') p.resolve(new Float32Array(p.buffer));
+    if (msg.type === 'batch') {
+      // Hand out a plain ArrayBuffer (the engine's tensor() reads only those) and reuse the shared one at once.
+      const shared = new Float32Array(p.buffer);
+      const images = takeBuffer(this.free, shared.length) ?? new Float32Array(shared.length);
+      images.set(shared);
+      if (this.freeShared.length < this.prefetch + 2) this.freeShared.push(p.buffer);
+      p.resolve(images);
+    }
     else p.reject(deserializeError(msg.error));
   }
 
