@@ -116,6 +116,7 @@ export async function predictLogits(o: PredictOptions): Promise<Float32Array> {
           return (acc as Tensor).to({ device: 'cpu', dtype: 'float32' });
         }),
       );
+      src.recycle(batch);
       const values = logits.toTypedArray() as Float32Array;
       logits.dispose();
       if (accumulate) for (let i = 0; i < values.length; i++) out[offset + i] += values[i];

@@ -76,6 +76,7 @@ export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
       const p = noGrad(() => logits.detach().sigmoid().gt(0.5).to({ device: 'cpu', dtype: 'uint8' }));
       return { lossValue: loss.item(), preds: p.toTypedArray() as Uint8Array };
     });
+    o.loader.recycle(batch); // the tensors hold copies: the loader may reuse the buffer
     acc.add(preds, batch.targets);
     lossSum += lossValue * n;
     samples += n;
