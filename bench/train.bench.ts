@@ -12,6 +12,9 @@
  * one includes warm-up) and the ratio PyTorch time / hpaic time (> 1 = hpaic faster). hpaic uses its defaults
  * (channels_last, overlapped loading); the seed used neither.
  *
+ * BENCH_PY_MALLOC=tuned runs Python with hpaic's malloc settings (MALLOC_MMAP_MAX_=0,
+ * MALLOC_TRIM_THRESHOLD_=1 GiB, which the addon sets with mallopt at start-up; design.md): a control that shows how
+ * much of the gap is glibc returning and re-faulting large buffers every step.
  * Env: BENCH_WORKERS (DataLoader workers to try, "0,1,2"), BENCH_ROUNDS (1; rounds alternate which side goes
  * first), BENCH_BATCH (16), BENCH_THREADS (2), BENCH_N, BENCH_SIZE, BENCH_EPOCHS. Flags --workers=..., --rounds=...,
  * --epochs=... override the env.
@@ -37,6 +40,8 @@ const EPOCHS = Number(opt('epochs', '2'));
 const ROUNDS = Number(opt('rounds', '1'));
 const WORKERS = opt('workers', '0,1,2').split(',').map(Number);
 const VAL_SIZE = 0.25;
+const PY_MALLOC = opt('py_malloc', 'default');
+const PY_MALLOC_ENV = PY_MALLOC === 'tuned' ? { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: String(2 ** 30) } : {};
 
 /** Smooth blobs (cell-like) with mild noise in each of the four channels. */
 function image(rng: () => number): Uint8Array {
@@ -121,7 +126,7 @@ function hpaicRun(root: string, work: string, workers: number, round: number): R
 function pytorchRun(root: string, workers: number, valSamples: number): Run {
   const t0 = performance.now();
   const args = [join(REPO, 'bench/python/seed_train_bench.py'), `--root=${root}`, `--size=${S}`, `--batch=${BATCH}`, `--workers=${workers}`, `--threads=${THREADS}`, `--epochs=${EPOCHS}`, `--val=${valSamples}`];
-  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(THREADS) } });
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env: { ...process.env, ...PY_MALLOC_ENV, OMP_NUM_THREADS: String(THREADS) } });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`/usr/bin/python3 bench/python/seed_train_bench.py failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { epoch_s: number[] };
@@ -136,7 +141,7 @@ try {
   const valSamples = Math.ceil(N * VAL_SIZE);
   console.log(
     `bench:train — ${N} RGBY ${S}² images (LZF HDF5), resnet18 + adaptive head, batch ${BATCH}, ${THREADS} threads, aug on, weighted sampler, ` +
-      `single split (${N - valSamples} train / ${valSamples} val), ${EPOCHS} epochs; workers ${WORKERS.join('/')}; ${ROUNDS} round(s)`,
+      `single split (${N - valSamples} train / ${valSamples} val), ${EPOCHS} epochs; workers ${WORKERS.join('/')}; ${ROUNDS} round(s); Python malloc ${PY_MALLOC}`,
   );
   console.log(`load average at start ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
   const rows: string[][] = [['workers', 'hpaic epoch s (last; all)', 'PyTorch seed epoch s (last; all)', 'speed-up (PyTorch s / hpaic s)', 'command wall s hpaic / PyTorch']];
