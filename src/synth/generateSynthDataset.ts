@@ -24,6 +24,8 @@ export interface SynthOptions {
   seed?: number;
   /** Floor on every class's per-sample frequency so rare classes appear (default 0.01; 0 = the real statistics). */
   minClassFrac?: number;
+  /** Field-of-view magnification in [1, 4]: bigger, fewer cells, for small images (default 1). */
+  zoom?: number;
   /** Worker threads (default: available cores, at most 8; 0 or 1 renders on the calling thread). */
   workers?: number;
   /** No progress bar. */
@@ -80,6 +82,8 @@ export async function generateSynthDataset(opts: SynthOptions): Promise<SynthRes
   const size = opts.size ?? SYNTH_DEFAULTS.size;
   const seed = opts.seed ?? SYNTH_DEFAULTS.seed;
   const minClassFrac = opts.minClassFrac ?? SYNTH_DEFAULTS.minClassFrac;
+  const zoom = opts.zoom ?? 1;
+  if (!(zoom >= 1 && zoom <= 4)) throw new ConfigError(`synth option zoom must be in [1, 4] but received ${zoom}`);
   checkInt('train', train, 0, 10_000_000);
   checkInt('test', test, 0, 10_000_000);
   checkInt('size', size, 32, 4096);
@@ -103,11 +107,11 @@ export async function generateSynthDataset(opts: SynthOptions): Promise<SynthRes
   const progress = new Progress({ total: all.length, label: 'synth', unit: 'samples', quiet: opts.quiet });
   if (workers <= 1) {
     for (const job of all) {
-      await writeSynthSample(opts.out, seed, size, job);
+      await writeSynthSample(opts.out, seed, size, job, zoom);
       progress.tick();
     }
   } else {
-    await runInWorkers(all, workers, { out: opts.out, seed, size }, (n) => progress.tick(n));
+    await runInWorkers(all, workers, { out: opts.out, seed, size, zoom }, (n) => progress.tick(n));
   }
   progress.finish();
 
@@ -120,7 +124,7 @@ export async function generateSynthDataset(opts: SynthOptions): Promise<SynthRes
 }
 
 /** A worker thread running synthWorker (through tsx when hpaic runs from its TypeScript sources). */
-function startWorker(data: { out: string; seed: number; size: number }): Worker {
+function startWorker(data: { out: string; seed: number; size: number; zoom: number }): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
   const url = new URL(`./synthWorker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
   if (!fromSource) return new Worker(url, { workerData: data });
@@ -129,7 +133,7 @@ function startWorker(data: { out: string; seed: number; size: number }): Worker 
   return new Worker(code, { eval: true, workerData: data });
 }
 
-async function runInWorkers(jobs: SynthJob[], n: number, data: { out: string; seed: number; size: number }, onDone: (k: number) => void): Promise<void> {
+async function runInWorkers(jobs: SynthJob[], n: number, data: { out: string; seed: number; size: number; zoom: number }, onDone: (k: number) => void): Promise<void> {
   let next = 0;
   const pool = Array.from({ length: n }, () => startWorker(data));
   try {

@@ -24,13 +24,18 @@ function smoothstep(e0: number, e1: number, x: number): number {
   return t * t * (3 - 2 * t);
 }
 
-/** Renders the sample with labels `labels` (class indices) at `size × size` pixels. */
-export function renderSample(rng: Rng, labels: readonly number[], size: number): SynthChannels {
-  const s = size / 128;
+/**
+ * Renders the sample with labels `labels` (class indices) at `size × size` pixels. `zoom` > 1 magnifies the
+ * field of view (bigger and fewer cells), so that small images still show each pattern; zoom 1 keeps the
+ * default field (3–9 cells of radius ≈ 19/128 of the image).
+ */
+export function renderSample(rng: Rng, labels: readonly number[], size: number, zoom = 1): SynthChannels {
+  const s = (size / 128) * zoom;
   let layout: CellLayout;
   const needContact = labels.some((c) => NEEDS_CONTACT.has(c));
   for (let attempt = 0; ; attempt++) {
-    const count = needContact ? rng.int(5, 9) : rng.int(3, 9);
+    const maxCount = zoom === 1 ? 9 : Math.max(3, Math.round(9 / (zoom * zoom)));
+    const count = zoom === 1 ? (needContact ? rng.int(5, 9) : rng.int(3, 9)) : rng.int(needContact ? 2 : 1, maxCount);
     layout = layoutCells(rng, size, count, 19 * s);
     if (!needContact || attempt >= 20) break;
     if (layout.edge.some((e) => e === 2)) break;

@@ -38,15 +38,15 @@ export function synthLabels(sampler: LabelSampler, seed: number, split: SynthSpl
 }
 
 /** The pixels of a sample. */
-export function synthImage(seed: number, job: Pick<SynthJob, 'split' | 'index' | 'labels'>, size: number): SynthChannels {
-  return renderSample(new Rng(seed, SPLIT_STREAM[job.split], job.index, PURPOSE.image), job.labels, size);
+export function synthImage(seed: number, job: Pick<SynthJob, 'split' | 'index' | 'labels'>, size: number, zoom = 1): SynthChannels {
+  return renderSample(new Rng(seed, SPLIT_STREAM[job.split], job.index, PURPOSE.image), job.labels, size, zoom);
 }
 
 export const CHANNELS = ['red', 'green', 'blue', 'yellow'] as const;
 
 /** Renders a sample and writes its four 8-bit grey PNGs `<out>/<split>/<Id>_<colour>.png`. */
-export async function writeSynthSample(out: string, seed: number, size: number, job: SynthJob): Promise<void> {
-  const img = synthImage(seed, job, size);
+export async function writeSynthSample(out: string, seed: number, size: number, job: SynthJob, zoom = 1): Promise<void> {
+  const img = synthImage(seed, job, size, zoom);
   const pngs = await Promise.all(
     // toColourspace('b-w'): without it sharp stores a one-channel raw buffer as an RGB PNG.
     CHANNELS.map((c) =>

@@ -5,11 +5,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { writeSynthSample, type SynthJob } from './synthSample.js';
 
-const { out, seed, size } = workerData as { out: string; seed: number; size: number };
+const { out, seed, size, zoom } = workerData as { out: string; seed: number; size: number; zoom: number };
 
 parentPort!.on('message', async (jobs: SynthJob[]) => {
   try {
-    for (const job of jobs) await writeSynthSample(out, seed, size, job);
+    for (const job of jobs) await writeSynthSample(out, seed, size, job, zoom);
     parentPort!.postMessage({ done: jobs.length });
   } catch (err) {
     parentPort!.postMessage({ error: (err as Error).stack ?? String(err) });

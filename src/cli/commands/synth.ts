@@ -23,6 +23,7 @@ export const command = defineCommand({
       default: String(SYNTH_DEFAULTS.minClassFrac),
       description: `floor on each class's frequency per sample, so rare classes appear (0..${MAX_MIN_CLASS_FRAC}; 0 = real statistics)`,
     },
+    zoom: { type: 'string', default: '1', description: 'field-of-view magnification in [1, 4]: bigger, fewer cells (for small --size)' },
     workers: { type: 'string', description: 'worker threads (default: the number of cores, at most 8)' },
     'contact-sheet': { type: 'string', description: 'also write a PNG grid with one example per class to this path' },
     quiet: { type: 'boolean', short: 'q', description: 'no progress bar' },
@@ -41,6 +42,7 @@ export const command = defineCommand({
         size,
         seed,
         minClassFrac: numberArg(args, 'min-class-frac', { min: 0, max: MAX_MIN_CLASS_FRAC }),
+        zoom: numberArg(args, 'zoom', { min: 1, max: 4 }),
         workers: numberArg(args, 'workers', { integer: true, min: 0, max: 64 }),
         quiet: booleanArg(args, 'quiet'),
       });
