@@ -68,11 +68,18 @@ Napi::Value Undef(Info info) { return info.Env().Undefined(); }
 // ---- creation and data transfer ----
 OP(fromBuffer, {
   // (typedArray, shape, dtype)
-  Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+  // napi_get_typedarray_info gives the data pointer of views on SharedArrayBuffers too (loader workers).
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value ab;
+  size_t byteOffset = 0;
+  NAPI_THROW_IF_FAILED(info.Env(), napi_get_typedarray_info(info.Env(), info[0], &type, &length, &data, &ab, &byteOffset), Napi::Value());
+  size_t byteLength = info[0].As<Napi::TypedArray>().ByteLength();
   auto t = at::empty(Ints(info, 1), at::TensorOptions().dtype(Dt(info, 2)));
   size_t nbytes = t.numel() * t.element_size();
-  if (nbytes != ta.ByteLength()) throw std::runtime_error("buffer has " + std::to_string(ta.ByteLength()) + " bytes, shape needs " + std::to_string(nbytes));
-  uint8_t* src = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  if (nbytes != byteLength) throw std::runtime_error("buffer has " + std::to_string(byteLength) + " bytes, shape needs " + std::to_string(nbytes));
+  const uint8_t* src = static_cast<const uint8_t*>(data);
   if (nbytes) std::memcpy(t.data_ptr(), src, nbytes);
   return W(info, t);
 })
