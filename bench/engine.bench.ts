@@ -106,7 +106,7 @@ class PytorchServer {
   private stderr = '';
   constructor() {
     const args = [resolve(REPO, 'bench/python/engine_bench.py'), '--serve', `--threads=${THREADS}`, `--batch=${BATCH}`, `--size=${SIZE}`];
-    this.proc = spawn('/usr/bin/python3', args, { env: { ...process.env, OMP_NUM_THREADS: String(THREADS), MKL_NUM_THREADS: String(THREADS) }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc = spawn('/usr/bin/python3', args, { env: { ...process.env, OMP_NUM_THREADS: String(THREADS), MKL_NUM_THREADS: String(THREADS), OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
   }

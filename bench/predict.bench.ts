@@ -62,7 +62,7 @@ try {
     await predictLogits({ model, loader, device: 'cpu', channelsLast: true, tta, weights, quiet: true });
     ours.push((performance.now() - t0) / 1000);
     await loader.close();
-    const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'python', 'seed_submit_bench.py'), '--root', dir, '--weights', join(dir, 'model.pth'), '--size', String(S), '--batch', String(batch), '--workers', String(workers), '--threads', String(threads)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
+    const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'python', 'seed_submit_bench.py'), '--root', dir, '--weights', join(dir, 'model.pth'), '--size', String(S), '--batch', String(batch), '--workers', String(workers), '--threads', String(threads)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' } });
     if (py.status !== 0) throw new Error(py.stderr);
     theirs.push(JSON.parse(py.stdout.trim().split('\n').pop()!).seconds);
   }

@@ -126,7 +126,7 @@ function hpaicRun(root: string, work: string, workers: number, round: number): R
 function pytorchRun(root: string, workers: number, valSamples: number): Run {
   const t0 = performance.now();
   const args = [join(REPO, 'bench/python/seed_train_bench.py'), `--root=${root}`, `--size=${S}`, `--batch=${BATCH}`, `--workers=${workers}`, `--threads=${THREADS}`, `--epochs=${EPOCHS}`, `--val=${valSamples}`];
-  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env: { ...process.env, ...PY_MALLOC_ENV, OMP_NUM_THREADS: String(THREADS) } });
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env: { ...process.env, ...PY_MALLOC_ENV, OMP_NUM_THREADS: String(THREADS), OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' } });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`/usr/bin/python3 bench/python/seed_train_bench.py failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { epoch_s: number[] };
