@@ -5,6 +5,7 @@
 import { Optimizer, type OptimizerState } from './Optimizer.js';
 import { Tensor, addon } from '../tensor/Tensor.js';
 import { keep, noGrad } from '../tensor/scope.js';
+import { zerosLike } from './zerosLike.js';
 
 export interface SGDOptions {
   lr: number;
@@ -59,7 +60,7 @@ export class SGD extends Optimizer {
     noGrad(() => {
       for (const [k, v] of Object.entries(sd.state)) {
         const p = this.params[Number(k)];
-        this.buffers.set(Number(k), keep((v.momentum_buffer as Tensor).to({ device: p.device, dtype: p.dtype }).clone()));
+        this.buffers.set(Number(k), keep(zerosLike(p).copy_(v.momentum_buffer as Tensor)));
       }
     });
   }
