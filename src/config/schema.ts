@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
-import { filterChannelCount } from '../data/channelFilter.js';
 
 /**
  * The training config: the seed's JSON schema (seed-spec §3, same key names and meanings) plus keys hpaic adds.
@@ -92,7 +91,7 @@ const nameSchema = z
 
 /** The number of input channels that `dataset.filters` gives: one per letter, except `rygb` (yellow mixed into R and G) gives 3. */
 export function channelsForFilters(filters: string): number {
-  return filterChannelCount(filters);
+  return filters === 'rygb' ? 3 : filters.length;
 }
 
 const D = DEFAULTS;
