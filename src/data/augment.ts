@@ -9,6 +9,7 @@
  */
 import { UsageError } from '../errors.js';
 import { type Rng, shuffleInPlace, uniform } from './seededRandom.js';
+import { BILINEAR_FILTER, resampleColumns, resampleCoeffs, resampleRows } from './pilResample.js';
 
 /** An 8-bit image: pixel (y, x) channel c is at `(y * width + x) * channels + c`. */
 export interface HwcImage {
@@ -56,102 +57,17 @@ function blank(height: number, width: number, channels: number): HwcImage {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Resize: Pillow's ImagingResample with the bilinear ("triangle") filter. When shrinking, the filter support is
-// scaled by the reduction factor (this is the antialiasing). Coefficients are normalised, converted to 22-bit
-// fixed point, and the image is resampled horizontally then vertically with a uint8 intermediate — exactly as
-// Pillow's Resample.c does, so results are bit-identical.
+// Resize: Pillow's ImagingResample with the bilinear ("triangle") filter (pilResample.ts), bit-identical.
 // ---------------------------------------------------------------------------------------------------------------
-const PRECISION_BITS = 32 - 8 - 2;
-
-interface Coeffs {
-  ksize: number;
-  bounds: Int32Array; // [xmin, count] per output pixel
-  kk: Int32Array; // fixed-point weights, ksize per output pixel
-}
-
-function resampleCoeffs(inSize: number, outSize: number): Coeffs {
-  const scale = inSize / outSize;
-  const filterscale = Math.max(scale, 1);
-  const support = 1.0 * filterscale;
-  const ksize = Math.ceil(support) * 2 + 1;
-  const bounds = new Int32Array(outSize * 2);
-  const kk = new Int32Array(outSize * ksize);
-  const k = new Float64Array(ksize);
-  const ss = 1.0 / filterscale;
-  for (let xx = 0; xx < outSize; xx++) {
-    const center = (xx + 0.5) * scale;
-    let xmin = Math.trunc(center - support + 0.5);
-    if (xmin < 0) xmin = 0;
-    let xmax = Math.trunc(center + support + 0.5);
-    if (xmax > inSize) xmax = inSize;
-    xmax -= xmin;
-    let ww = 0;
-    for (let x = 0; x < xmax; x++) {
-      const t = Math.abs((x + xmin - center + 0.5) * ss);
-      const w = t < 1 ? 1 - t : 0;
-      k[x] = w;
-      ww += w;
-    }
-    for (let x = 0; x < xmax; x++) {
-      const w = ww !== 0 ? k[x] / ww : k[x];
-      const f = w * (1 << PRECISION_BITS);
-      kk[xx * ksize + x] = w < 0 ? Math.trunc(-0.5 + f) : Math.trunc(0.5 + f);
-    }
-    bounds[xx * 2] = xmin;
-    bounds[xx * 2 + 1] = xmax;
-  }
-  return { ksize, bounds, kk };
-}
-
-function clip8(ss: number): number {
-  const v = ss >> PRECISION_BITS;
-  return v < 0 ? 0 : v > 255 ? 255 : v;
-}
 
 function resampleHorizontal(src: HwcImage, outW: number): HwcImage {
-  const { height, width, channels: C, data } = src;
-  const { ksize, bounds, kk } = resampleCoeffs(width, outW);
-  const out = blank(height, outW, C);
-  const o = out.data;
-  const half = 1 << (PRECISION_BITS - 1);
-  for (let y = 0; y < height; y++) {
-    const rowIn = y * width * C;
-    const rowOut = y * outW * C;
-    for (let xx = 0; xx < outW; xx++) {
-      const xmin = bounds[xx * 2];
-      const n = bounds[xx * 2 + 1];
-      const kb = xx * ksize;
-      for (let c = 0; c < C; c++) {
-        let ss = half;
-        let p = rowIn + xmin * C + c;
-        for (let x = 0; x < n; x++, p += C) ss += data[p] * kk[kb + x];
-        o[rowOut + xx * C + c] = clip8(ss);
-      }
-    }
-  }
-  return out;
+  const data = resampleRows(src.data, src.width, src.channels, 0, src.height, resampleCoeffs(src.width, outW, BILINEAR_FILTER));
+  return { data, height: src.height, width: outW, channels: src.channels };
 }
 
 function resampleVertical(src: HwcImage, outH: number): HwcImage {
-  const { height, width, channels: C, data } = src;
-  const { ksize, bounds, kk } = resampleCoeffs(height, outH);
-  const out = blank(outH, width, C);
-  const o = out.data;
-  const rowLen = width * C;
-  const half = 1 << (PRECISION_BITS - 1);
-  for (let yy = 0; yy < outH; yy++) {
-    const ymin = bounds[yy * 2];
-    const n = bounds[yy * 2 + 1];
-    const kb = yy * ksize;
-    const rowOut = yy * rowLen;
-    for (let i = 0; i < rowLen; i++) {
-      let ss = half;
-      let p = ymin * rowLen + i;
-      for (let y = 0; y < n; y++, p += rowLen) ss += data[p] * kk[kb + y];
-      o[rowOut + i] = clip8(ss);
-    }
-  }
-  return out;
+  const data = resampleColumns(src.data, src.width, src.channels, resampleCoeffs(src.height, outH, BILINEAR_FILTER));
+  return { data, height: outH, width: src.width, channels: src.channels };
 }
 
 // Pillow resizes LA/RGBA through premultiplied alpha ("La"/"RGBa"); these are its Convert.c conversions.
