@@ -22,6 +22,7 @@ export const DEFAULTS = {
   amp: false,
   log_every: 50,
   plots: 'png',
+  lr_schedule: 'plateau',
   dataset: {
     filters: 'rgb',
     subset: 1.0,

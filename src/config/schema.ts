@@ -16,6 +16,7 @@ export const WEIGHT_SCALINGS = ['none', 'median', 'majority', 'minority', 'log']
 export const DATASET_FORMATS = ['hdf5', 'png'] as const;
 export const MODEL_HEADS = ['adaptive', 'fc'] as const;
 export const PLOT_FORMATS = ['png', 'svg', 'none'] as const;
+export const LR_SCHEDULES = ['plateau', 'cosine'] as const;
 
 const quoteAll = (values: readonly string[]): string => values.map((v) => JSON.stringify(v)).join(', ');
 
@@ -105,6 +106,7 @@ export const HpaicConfigShape = z.strictObject({
   img_h: int(1).default(D.img_h),
   img_w: int(1).default(D.img_w),
   aug: bool().default(D.aug),
+  lr_schedule: ciEnum(LR_SCHEDULES).default(D.lr_schedule),
   lr_patience: int(0).default(D.lr_patience),
   lr_factor: num('a number greater than 0 and less than 1', (v) => v > 0 && v < 1).default(D.lr_factor),
   min_lr: num('a number >= 0', (v) => v >= 0).default(D.min_lr),

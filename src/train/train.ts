@@ -30,6 +30,7 @@ import { loadPretrained } from '../models/pretrained.js';
 import type { StateDict } from '../io/StoredTensor.js';
 import { EarlyStopping, improvesOn } from './EarlyStopping.js';
 import { ReduceLROnPlateau } from './ReduceLROnPlateau.js';
+import { cosineLr } from './cosineLr.js';
 import { RunFolder, type FoldPaths } from './runFolder.js';
 import { readHistory, writeHistory, writeSummary, summaryFromHistory, metricValue, type TrainingHistory, type EpochRecord } from './summary.js';
 import { foldProgress } from './foldProgress.js';
@@ -228,6 +229,7 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
     for (let epoch = start; epoch <= config.epochs && !finished; epoch++) {
       if (epochsRun >= j.maxEpochs) break;
       const t0 = Date.now();
+      if (config.lr_schedule === 'cosine') optimizer.setLr(cosineLr(epoch, config.epochs, config.optim.lr, config.min_lr));
       const lr = optimizer.getLr();
       manualSeed(hashSeed(config.seed, k, epoch));
       const local = perSample
@@ -239,7 +241,7 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
       const valRes = await runEpoch({ model, loader: j.valLoader, order: split.test, datasetLength: split.test.length, criterion, device: j.device, channelsLast: config.channels_last, epoch, label: `${tag} val  `, quiet: j.quiet });
       const v = metricValue(valRes.metrics, 'f1_macro');
       finished = earlyStop.step(v);
-      scheduler.step(v);
+      if (config.lr_schedule === 'plateau') scheduler.step(v);
       const improved = improvesOn(v, checkpointBest, 'max', 1e-4);
       const record: EpochRecord = { epoch, train: { loss: trainRes.loss, metrics: trainRes.metrics }, val: { loss: valRes.loss, metrics: valRes.metrics }, lr, seconds: (Date.now() - t0) / 1000, improved };
       history.epochs.push(record);

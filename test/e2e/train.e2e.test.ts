@@ -80,6 +80,28 @@ test('kill -9 in the middle of training leaves a run that the same command compl
   for (const k of [1, 2]) assert.equal(readHistory(join(dir, 'ckpt', 'k', `fold_${k}`, 'history.json')).epochs.at(-1)!.epoch, 4);
 });
 
+test('lr_schedule cosine anneals per epoch like torch CosineAnnealingLR, also across a resume', { skip: pythonSkip('torch') }, async () => {
+  const over = { epochs: 4, lr_schedule: 'cosine', min_lr: 1e-5 };
+  await train(cfg('cos', over), { quiet: true, maxEpochsThisRun: 2 });
+  await train(cfg('cos', over), { quiet: true });
+  const torchLrs = JSON.parse(
+    runPython(`
+import json, torch
+opt = torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=1e-3)
+sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4, eta_min=1e-5)
+lrs = []
+for _ in range(4):
+    lrs.append(opt.param_groups[0]['lr'])
+    opt.step(); sched.step()
+print(json.dumps(lrs))`),
+  ) as number[];
+  for (const k of [1, 2]) {
+    const lrs = readHistory(join(dir, 'ckpt', 'cos', `fold_${k}`, 'history.json')).epochs.map((e) => e.lr);
+    assert.equal(lrs.length, 4);
+    lrs.forEach((lr, i) => assert.ok(Math.abs(lr - torchLrs[i]!) <= 1e-12, `fold ${k} epoch ${i + 1}: lr ${lr}, torch ${torchLrs[i]}`));
+  }
+});
+
 test('load.path with weights_only initialises fold k from the source run and refuses too few source folds', async () => {
   const r = await train(cfg('ft', { load: { path: join(dir, 'ckpt', 'a'), weights_only: true }, epochs: 1 }), { quiet: true });
   assert.equal(r.folds.length, 2);
