@@ -5,6 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { REPO_ROOT, tempDir } from '../helpers/env.js';
+import { parseConfig } from '../../src/config/loadConfig.js';
+import { DEMO_PRESETS, demoConfig } from '../../src/demo/runDemo.js';
 
 test('hpaic demo runs synth → convert → train → thresholds → TTA submission → ensemble → score', () => {
   const { dir, cleanup } = tempDir('hpaic-demo-');
@@ -23,4 +25,9 @@ test('hpaic demo runs synth → convert → train → thresholds → TTA submiss
   } finally {
     cleanup();
   }
+});
+
+test('configs/demo.json is the default preset\'s training config (hpaic train -c configs/demo.json trains as the demo does)', () => {
+  const file = parseConfig(JSON.parse(readFileSync(join(REPO_ROOT, 'configs', 'demo.json'), 'utf8')));
+  assert.deepEqual(file, demoConfig('demo-data/', 'checkpoint', DEMO_PRESETS.default, 1));
 });

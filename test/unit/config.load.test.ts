@@ -38,10 +38,10 @@ test('the seven seed configs load unchanged, with the values of seed-spec §3.1'
   assert.equal(all['ensemble/r50_512']!.lr_patience, 4);
 });
 
-test('configs/demo.json is a small CPU config', () => {
+// Its values are the demo's default preset (test/e2e/demo.e2e.test.ts); here: it loads from a file like a user's.
+test('configs/demo.json loads as a small CPU-sized config with root_dir resolved against the working folder', () => {
   const c = loadConfig(join(REPO_ROOT, 'configs', 'demo.json'), undefined, { cwd: '/x' });
-  assert.deepEqual([c.device, c.model.name, c.dataloader.n_splits, c.epochs, c.dataloader.batch_size, c.optim.name, c.sampler.mode, c.criterion.name], ['cpu', 'resnet18', 2, 3, 16, 'adam', 'meanmax', 'bce']);
-  assert.ok(c.img_h <= 96);
+  assert.deepEqual([c.model.name, c.dataloader.n_splits, c.img_h], ['resnet18', 2, 48]);
   assert.equal(c.dataset.root_dir, '/x/demo-data');
 });
 
