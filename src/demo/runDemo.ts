@@ -19,12 +19,13 @@ import { scoreFiles } from '../metrics/scoreFiles.js';
 import { macroF1 } from '../metrics/f1.js';
 import { writeFileAtomic } from '../io/writeFileAtomic.js';
 import { UsageError } from '../errors.js';
+import { claimDemoFolder } from './claimDemoFolder.js';
 
 /**
  * Sizes of a demo run. `default` is the README's quick start; `tiny` is the CI smoke test; `benchmark` is the
  * larger documented benchmark (about half an hour on 2 CPU cores; docs/demo.md). On 2 CPU cores a ResNet18 from
  * scratch needs small images to learn 28 classes in minutes: the synthetic field of view is magnified (`zoom`,
- * bigger cells) and every class is present in at least 5% of the samples (`minClassFrac`). The seed head's
+ * bigger cells) and every class is present in at least 5% of the samples (`minClassFrac`). The head's
  * dropout is 0.1, not the seed configs' 0.5: in 16 CPU epochs 0.5 held the validation macro F1 (class_best)
  * at 0.37 / 0.31 for the two folds against 0.51 / 0.56 (docs/demo.md).
  */
@@ -96,6 +97,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const step = (i: number, what: string): void => say(`\n[${i}/7] ${what} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   const raw = join(out, 'synth');
   const data = join(out, 'data');
+  mkdirSync(out, { recursive: true });
+  claimDemoFolder(out, { preset, seed, ...p });
 
   step(1, `synthesising ${p.train} training and ${p.test} test samples of ${p.synthSize}² in ${raw}`);
   await generateSynthDataset({ out: raw, train: p.train, test: p.test, size: p.synthSize, zoom: p.zoom, minClassFrac: p.minClassFrac, seed, quiet });

@@ -22,6 +22,10 @@ test('hpaic demo runs synth → convert → train → thresholds → TTA submiss
     assert.ok(result.macroF1 >= 0 && result.macroF1 <= 1);
     assert.ok(existsSync(result.submission));
     for (const f of ['synth/test_truth.csv', 'data/train.hdf5', 'checkpoint/demo/threshold.json', 'checkpoint/demo/submission/ensemble_lb_fill25.csv']) assert.ok(existsSync(join(dir, f)), f);
+    // Other settings into the same folder would reuse the finished folds of this run: refused, naming the change.
+    const other = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'hpaic.js'), 'demo', '--out', dir, '--preset', 'tiny', '--seed', '2', '--quiet'], { encoding: 'utf8', env: { ...process.env, HPAIC_FROM_SOURCE: '1' } });
+    assert.notEqual(other.status, 0);
+    assert.match(other.stderr, /holds a demo run with other settings \(seed 1 → 2\)/);
   } finally {
     cleanup();
   }

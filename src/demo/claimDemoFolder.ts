@@ -1,0 +1,35 @@
+/**
+ * A demo folder belongs to one set of demo settings (preset sizes and seed). Running the same settings again
+ * resumes: synth is deterministic, convert and train pick up where they stopped, finished folds are kept. Other
+ * settings in the same folder would silently reuse models trained on other data ("Fold already trained!"), so
+ * that is an error naming the difference.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/writeFileAtomic.js';
+import { CheckpointError } from '../errors.js';
+
+export const DEMO_SETTINGS_FILE = 'demo_settings.json';
+
+/** The folders an earlier demo run leaves in `out`. */
+const RUN_FOLDERS = ['synth', 'data', 'checkpoint'];
+
+export function claimDemoFolder(out: string, settings: Record<string, string | number>): void {
+  const file = join(out, DEMO_SETTINGS_FILE);
+  const hint = { hint: `use another --out, or delete ${out}` };
+  if (existsSync(file)) {
+    let before: Record<string, unknown>;
+    try {
+      before = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new CheckpointError(`${file} is not valid JSON (${(e as Error).message})`, hint);
+    }
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(settings)])];
+    const diff = keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(settings[k])).map((k) => `${k} ${JSON.stringify(before[k])} → ${JSON.stringify(settings[k])}`);
+    if (diff.length) throw new CheckpointError(`${out} holds a demo run with other settings (${diff.join(', ')}): its trained folds would be reused`, hint);
+    return;
+  }
+  const left = RUN_FOLDERS.filter((f) => existsSync(join(out, f)));
+  if (left.length) throw new CheckpointError(`${out} holds an earlier demo run (${left.join(', ')}) without ${DEMO_SETTINGS_FILE}: its settings are unknown and its trained folds might be reused`, hint);
+  writeFileAtomic(file, JSON.stringify(settings, null, 2) + '\n');
+}
