@@ -14,6 +14,11 @@ export class RunLog {
     if (!this.quiet) console.log(line);
     this.file(line);
   }
+  /** A warning: on stderr even when quiet, and in the log. */
+  warn(line: string): void {
+    console.error(`warning: ${line}`);
+    this.file(`warning: ${line}`);
+  }
   /** A line for the log file only (the seed's verbose metric lists). */
   file(line: string): void {
     if (this.path) appendFileSync(this.path, `${new Date().toISOString()} ${line}\n`);

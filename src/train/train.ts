@@ -10,7 +10,7 @@
  * (dropout, sampler, augmentation, shuffling) is seeded from (seed, fold, epoch), so a resumed run equals an
  * uninterrupted one.
  */
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { HpaicConfig } from '../config/schema.js';
 import { saveResolvedConfig } from '../config/loadConfig.js';
 import { createModel } from '../models/registry.js';
@@ -31,6 +31,7 @@ import type { StateDict } from '../io/StoredTensor.js';
 import { EarlyStopping, improvesOn } from './EarlyStopping.js';
 import { ReduceLROnPlateau } from './ReduceLROnPlateau.js';
 import { cosineLr } from './cosineLr.js';
+import { configChanges } from '../config/configChanges.js';
 import { RunFolder, type FoldPaths } from './runFolder.js';
 import { readHistory, writeHistory, writeSummary, summaryFromHistory, metricValue, type TrainingHistory, type EpochRecord } from './summary.js';
 import { foldProgress } from './foldProgress.js';
@@ -82,16 +83,30 @@ function meanMetrics(lists: Metric[][]): Metric[] {
   return lists[0].map(([name], i) => [name, lists.reduce((s, l) => s + l[i][1], 0) / lists.length] as Metric);
 }
 
+/** What differs between the config saved in a run folder and this one (an unreadable file counts as a change). */
+function changesSince(savedConfig: string, config: HpaicConfig): string[] {
+  try {
+    return configChanges(JSON.parse(readFileSync(savedConfig, 'utf8')), config);
+  } catch (e) {
+    return [`${savedConfig} unreadable: ${(e as Error).message}`];
+  }
+}
+
 /** Train every fold of a config (see the module comment). */
 export async function train(config: HpaicConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const quiet = opts.quiet ?? process.env.HPAIC_QUIET === '1';
   if (config.threads) setNumThreads(config.threads);
   const device = resolveDevice(config.device);
   const run = RunFolder.of(config);
+  // The seed keeps the finished folds of a run folder whatever the config says; say so when the config changed.
+  const changes = existsSync(run.resolvedConfig) && run.folds().length > 0 ? changesSince(run.resolvedConfig, config) : [];
   mkdirSync(run.root, { recursive: true });
   saveResolvedConfig(run.root, config);
   const log = new RunLog(run.log, quiet);
   log.info(`hpaic train: run ${config.name} in ${run.root} on ${device}`);
+  if (changes.length) {
+    log.warn(`${run.root} holds folds trained with another config (${changes.join(', ')}): finished folds are kept and unfinished ones resume with the new values; use another name to train afresh`);
+  }
 
   const data = loadDataset(config, 'train');
   const splits = makeSplits(config, data.labels);

@@ -48,6 +48,21 @@ test('a 2-fold run writes the seed layout, summary.json in the seed form, and is
   assert.equal(read('b', 'fold_1', 'summary.json'), read('a', 'fold_1', 'summary.json'), 'same config and seed must give the same summary.json');
 });
 
+test('training a run folder again with another config keeps its finished folds and warns, naming the changed keys', async () => {
+  const summary = read('a', 'fold_1', 'summary.json');
+  const errors: string[] = [];
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => void errors.push(args.join(' '));
+  try {
+    await train(cfg('a', { optim: { name: 'adam', lr: 5e-4, weight_decay: 0 } }), { quiet: true });
+  } finally {
+    console.error = consoleError;
+  }
+  assert.equal(read('a', 'fold_1', 'summary.json'), summary, 'the finished fold is kept, as in the seed');
+  assert.match(errors.join('\n'), /holds folds trained with another config \(optim\.lr 0\.001 → 0\.0005\)/);
+  assert.match(read('a', 'train.log'), /warning: .*optim\.lr 0\.001 → 0\.0005/);
+});
+
 test('an interrupted run resumes where it stopped and ends as an uninterrupted one', async () => {
   const first = await train(cfg('c'), { quiet: true, maxEpochsThisRun: 3 });
   assert.equal(first.folds.length, 1, 'fold 1 finished, fold 2 interrupted after one epoch');
