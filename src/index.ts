@@ -34,6 +34,7 @@ export { parseChannelFilter, applyChannelFilter, filterChannelCount } from './da
 export { mulberry32, hashSeed, seededRandom, uniform, randomInt, shuffleInPlace, type Rng as RandomSource } from './data/seededRandom.js';
 export { resizeBilinear, hflip, vflip, transpose, rotate, adjustBrightness, adjustContrast, adjustSaturation, adjustHue, applyOp, applyOps, drawTrainOps, trainAugmentation, toFloatCHW, augmentToFloatCHW, type HwcImage, type AugOp, type ImageSize } from './data/augment.js';
 export { buildTtaList, takeTta, ttaWeights, applyTta, type TtaOptions, type TtaPipeline } from './data/tta.js';
+export { inputNormFor, normalizeInput, type InputNorm } from './data/inputNorm.js';
 export { MemoryStore } from './data/MemoryStore.js';
 export { openStore, type StoreDescriptor } from './data/openStore.js';
 export { loadSamples, sampleOps, sampleShape, transformImage, type SampleTransform, type SamplePipeline, type SampleRequest } from './data/sampleTransform.js';

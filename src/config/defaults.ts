@@ -46,6 +46,7 @@ export const DEFAULTS = {
     dropout_p: 0.5,
     pretrained: null,
     in_channels: null,
+    input_norm: null,
     head: 'adaptive',
   },
   criterion: {

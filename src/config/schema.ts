@@ -84,6 +84,11 @@ const deviceSchema = z
   })
   .describe(DEVICE_EXPECTED);
 
+const INPUT_NORM_EXPECTED = 'null, "pretrained" or {"mean": [one number per channel], "std": [one number > 0 per channel]}';
+const inputNormSchema = z
+  .union([z.null(), z.literal('pretrained'), z.strictObject({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) })])
+  .describe(INPUT_NORM_EXPECTED);
+
 const NAME_EXPECTED = 'a run name usable as a folder name (non-empty, no "/" or "\\", not "." or "..")';
 const nameSchema = z
   .string()
@@ -154,8 +159,9 @@ export const HpaicConfigShape = z.strictObject({
       pretrained: pathOrNull().default(D.model.pretrained),
       in_channels: intOrNull(1).default(D.model.in_channels),
       head: ciEnum(MODEL_HEADS).default(D.model.head),
+      input_norm: inputNormSchema.default(D.model.input_norm),
     })
-    .describe('an object with keys name, dropout_p, pretrained, in_channels, head')
+    .describe('an object with keys name, dropout_p, pretrained, in_channels, head, input_norm')
     .prefault({}),
   criterion: z
     .strictObject({
@@ -205,6 +211,12 @@ function crossFieldChecks(c: Shape, ctx: z.RefinementCtx): void {
   const channels = channelsForFilters(c.dataset.filters);
   if (c.model.in_channels !== null && c.model.in_channels !== channels) {
     fail(['model', 'in_channels'], `null or ${channels} (the number of channels dataset.filters "${c.dataset.filters}" gives)`);
+  }
+  const norm = c.model.input_norm;
+  if (norm !== null && norm !== 'pretrained') {
+    for (const key of ['mean', 'std'] as const) {
+      if (norm[key].length !== channels) fail(['model', 'input_norm', key], `${channels} numbers, one per input channel of dataset.filters "${c.dataset.filters}"`);
+    }
   }
 }
 

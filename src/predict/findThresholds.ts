@@ -14,6 +14,7 @@ import { evaluateThresholds, formatFoldReport, formatThresholdTable, buildThresh
 import { predictLogits, torchSigmoid } from './predict.js';
 import { forEachFoldModel } from './loadFoldModels.js';
 import { CheckpointError } from '../errors.js';
+import { inputNormFor } from '../data/inputNorm.js';
 
 export async function findThresholds(config: HpaicConfig, opts: { quiet?: boolean } = {}): Promise<{ path: string; folds: FoldThresholds[] }> {
   if (config.threads) setNumThreads(config.threads);
@@ -32,7 +33,7 @@ export async function findThresholds(config: HpaicConfig, opts: { quiet?: boolea
     const count = await forEachFoldModel(config, device, async (model, fold, n) => {
       const split = splits[fold.fold - 1];
       if (!split) throw new CheckpointError(`${fold.model} exists but the config makes only ${splits.length} fold(s)`);
-      const logits = await predictLogits({ model, loader, order: split.test, device, channelsLast: config.channels_last, label: `fold ${fold.fold}/${n} validation`, quiet: opts.quiet });
+      const logits = await predictLogits({ model, loader, order: split.test, device, channelsLast: config.channels_last, inputNorm: inputNormFor(config), label: `fold ${fold.fold}/${n} validation`, quiet: opts.quiet });
       const ev = evaluateThresholds(logits, labelsAt(data.labels, split.test), { sigmoid: torchSigmoid });
       log.file(formatFoldReport(ev, fold.fold, n));
       log.info(`Fold ${fold.fold}/${n}\n${formatThresholdTable(ev)}`);

@@ -17,6 +17,7 @@ import { cat, tensor } from '../tensor/creation.js';
 import { noGrad, tidy } from '../tensor/scope.js';
 import { batchTensors } from '../train/runEpoch.js';
 import { Progress } from '../io/progress.js';
+import { type InputNorm, normalizeInput } from '../data/inputNorm.js';
 
 export interface PredictOptions {
   model: Module;
@@ -30,6 +31,8 @@ export interface PredictOptions {
   tta?: readonly TtaPipeline[];
   /** Weights of [plain, tta_1, …, tta_n] (see ttaWeights); required with `tta`. */
   weights?: ArrayLike<number>;
+  /** `model.input_norm` (inputNormFor), applied after the TTA ops; null or absent: the seed's [0, 1] input. */
+  inputNorm?: InputNorm | null;
   /** Most images per forward pass (default: 4 × the loader's batch size). */
   maxForwardBatch?: number;
   /** Builds a loader with a fixed op list, for pipelines the device path cannot do. */
@@ -105,6 +108,7 @@ export async function predictLogits(o: PredictOptions): Promise<Float32Array> {
           const { x } = batchTensors(batch, device, false);
           const xs = variants.map((ops) => (ops.length ? applyOpsOnDevice(x, ops) : x));
           let all = xs.length === 1 ? xs[0] : cat(xs, 0);
+          if (o.inputNorm) all = normalizeInput(all, o.inputNorm);
           if (o.channelsLast) all = all.channelsLast();
           const l = forwardChunked(model, all, max);
           const b = batch.ids.length;

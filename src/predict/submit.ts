@@ -18,6 +18,7 @@ import { writeSubmissions } from './submissionFiles.js';
 import { predictLogits, torchSigmoid } from './predict.js';
 import { forEachFoldModel } from './loadFoldModels.js';
 import { CheckpointError } from '../errors.js';
+import { inputNormFor } from '../data/inputNorm.js';
 
 export interface SubmitOptions extends TtaOptions {
   /** false = no TTA (`--no-tta`). */
@@ -52,7 +53,7 @@ export async function submit(config: HpaicConfig, opts: SubmitOptions = {}): Pro
     await forEachFoldModel(config, device, async (model, fold, n) => {
       if (!thresholds[fold.fold - 1]) throw new CheckpointError(`${run.thresholdJson} has no fold_${fold.fold} entry: rerun hpaic find-thresholds -c <config>`);
       log.info(`Fold ${fold.fold}/${n}`);
-      foldLogits.push(await predictLogits({ model, loader, device, channelsLast: config.channels_last, tta, weights, opsLoader, label: `fold ${fold.fold}/${n} test${tta.length ? ` + ${tta.length} TTA` : ''}`, quiet: opts.quiet }));
+      foldLogits.push(await predictLogits({ model, loader, device, channelsLast: config.channels_last, inputNorm: inputNormFor(config), tta, weights, opsLoader, label: `fold ${fold.fold}/${n} test${tta.length ? ` + ${tta.length} TTA` : ''}`, quiet: opts.quiet }));
     });
   } finally {
     await loader.close();

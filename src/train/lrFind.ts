@@ -23,6 +23,7 @@ import { buildModel, createOptimizer } from './train.js';
 import { batchTensors } from './runEpoch.js';
 import { Progress } from '../io/progress.js';
 import { mkdirSync } from 'node:fs';
+import { inputNormFor } from '../data/inputNorm.js';
 
 export interface LrFindOptions {
   endLr?: number;
@@ -54,13 +55,14 @@ export async function lrFind(config: HpaicConfig, opts: LrFindOptions = {}): Pro
   const perSample = plan.samplerClassWeights ? sampleWeights(data.labels, NUM_CLASSES, plan.samplerClassWeights, config.sampler.mode as SampleWeightMode) : null;
   const progress = new Progress({ total: test.numIter, label: 'lr range test', unit: 'batch', quiet: opts.quiet });
   model.train();
+  const inputNorm = inputNormFor(config);
   try {
     for (let pass = 0; !test.done; pass++) {
       const order = perSample ? new WeightedSampler(perSample, { seed: hashSeed(config.seed, 0, pass, 1) }).sample() : shuffledOrder(data.ids.length, seededRandom(config.seed, 0, pass, 2));
       for await (const batch of loader.batches(order, { epoch: pass })) {
         optimizer.setLr(test.currentLr);
         const loss = tidy(() => {
-          const { x, y } = batchTensors(batch, device, config.channels_last);
+          const { x, y } = batchTensors(batch, device, config.channels_last, inputNorm);
           optimizer.zeroGrad();
           const l = criterion(model.forward(x), y);
           l.backward();

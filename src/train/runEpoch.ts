@@ -12,6 +12,7 @@ import { tidy, noGrad } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/Tensor.js';
 import { F1Accumulator, type Metric } from '../metrics/f1.js';
 import { Progress } from '../io/progress.js';
+import { type InputNorm, normalizeInput } from '../data/inputNorm.js';
 
 export interface EpochResult {
   loss: number;
@@ -28,6 +29,8 @@ export interface RunEpochOptions {
   criterion: Criterion;
   device: string;
   channelsLast: boolean;
+  /** `model.input_norm` (inputNormFor); null or absent: the seed's [0, 1] input. */
+  inputNorm?: InputNorm | null;
   /** Training when given. */
   optimizer?: Optimizer;
   epoch: number;
@@ -36,13 +39,14 @@ export interface RunEpochOptions {
 }
 
 /** The batch's images and targets as tensors on the training device. */
-export function batchTensors(batch: Batch, device: string, channelsLast: boolean): { x: Tensor; y: Tensor } {
+export function batchTensors(batch: Batch, device: string, channelsLast: boolean, inputNorm: InputNorm | null = null): { x: Tensor; y: Tensor } {
   let x = tensor(batch.images, batch.shape);
   let y = tensor(batch.targets, [batch.shape[0], batch.targets.length / batch.shape[0]]);
   if (device !== 'cpu') {
     x = x.to(device);
     y = y.to(device);
   }
+  if (inputNorm) x = normalizeInput(x, inputNorm);
   if (channelsLast) x = x.channelsLast();
   return { x, y };
 }
@@ -57,7 +61,7 @@ export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
   for await (const batch of o.loader.batches(o.order, { epoch: o.epoch })) {
     const n = batch.ids.length;
     const { lossValue, preds } = tidy(() => {
-      const { x, y } = batchTensors(batch, o.device, o.channelsLast);
+      const { x, y } = batchTensors(batch, o.device, o.channelsLast, o.inputNorm);
       let logits: Tensor;
       let loss: Tensor;
       if (training) {

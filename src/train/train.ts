@@ -38,6 +38,7 @@ import { foldProgress } from './foldProgress.js';
 import { writeCurves } from './plotCurves.js';
 import { loadTrainingState, saveTrainingState } from './trainingState.js';
 import { createCriterion } from './losses.js';
+import { inputNormFor } from '../data/inputNorm.js';
 import { runEpoch } from './runEpoch.js';
 import { loadDataset, makeSplits, planWeights, labelsAt } from './prepareData.js';
 import { resolveDevice } from './resolveDevice.js';
@@ -222,6 +223,7 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
   const scheduler = new ReduceLROnPlateau(optimizer, { mode: 'max', factor: config.lr_factor, patience: config.lr_patience, minLr: config.min_lr, threshold: 1e-4, verbose: (m) => log.info(m) });
   const earlyStop = new EarlyStopping({ patience: config.stop_patience, mode: 'max', threshold: 1e-4 });
   const criterion = createCriterion(config.criterion.name, j.plan.criterionClassWeights, j.device);
+  const inputNorm = inputNormFor(config);
   let checkpointBest = -Infinity;
   let history: TrainingHistory = { fold: k, epochs: [] };
   let start = 1;
@@ -252,8 +254,8 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
         : shuffledOrder(split.train.length, seededRandom(config.seed, k, epoch, 2));
       const order = Int32Array.from(local, (i) => split.train[i]);
       const tag = `fold ${k} epoch ${epoch}/${config.epochs}`;
-      const trainRes = await runEpoch({ model, loader: j.trainLoader, order, datasetLength: split.train.length, criterion, device: j.device, channelsLast: config.channels_last, optimizer, epoch, label: `${tag} train`, quiet: j.quiet });
-      const valRes = await runEpoch({ model, loader: j.valLoader, order: split.test, datasetLength: split.test.length, criterion, device: j.device, channelsLast: config.channels_last, epoch, label: `${tag} val  `, quiet: j.quiet });
+      const trainRes = await runEpoch({ model, loader: j.trainLoader, order, datasetLength: split.train.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, optimizer, epoch, label: `${tag} train`, quiet: j.quiet });
+      const valRes = await runEpoch({ model, loader: j.valLoader, order: split.test, datasetLength: split.test.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, epoch, label: `${tag} val  `, quiet: j.quiet });
       const v = metricValue(valRes.metrics, 'f1_macro');
       finished = earlyStop.step(v);
       if (config.lr_schedule === 'plateau') scheduler.step(v);

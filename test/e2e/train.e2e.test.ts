@@ -12,6 +12,7 @@ import { makeTinyDataset, tinyConfig } from '../helpers/tinyDataset.js';
 import { REPO_ROOT, tempDir, pythonSkip, runPython } from '../helpers/env.js';
 import { parseConfig } from '../../src/config/loadConfig.js';
 import { train } from '../../src/train/train.js';
+import { findThresholds } from '../../src/predict/findThresholds.js';
 import { readHistory } from '../../src/train/summary.js';
 import { readStateDict } from '../../src/io/torchZip.js';
 import { ConfigError } from '../../src/errors.js';
@@ -93,6 +94,19 @@ test('kill -9 in the middle of training leaves a run that the same command compl
   assert.equal(code, 0);
   assert.match(read('k', 'train.log'), /Resuming training at epoch 3/);
   for (const k of [1, 2]) assert.equal(readHistory(join(dir, 'ckpt', 'k', `fold_${k}`, 'history.json')).epochs.at(-1)!.epoch, 4);
+});
+
+test('model.input_norm reaches training and the threshold search alike', async () => {
+  const model = { name: 'resnet18', dropout_p: 0.5, input_norm: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } };
+  const config = cfg('norm', { epochs: 1, model });
+  await train(config, { quiet: true });
+  const plain = readHistory(join(dir, 'ckpt', 'a', 'fold_1', 'history.json')).epochs[0]!;
+  const normed = readHistory(join(dir, 'ckpt', 'norm', 'fold_1', 'history.json')).epochs[0]!;
+  assert.notEqual(normed.train.loss, plain.train.loss, 'the normalised input changes training');
+  // find-thresholds' 0.5 entry re-evaluates the saved model: equal to training's validation only if both normalise.
+  const { folds } = await findThresholds(config, { quiet: true });
+  const summary = JSON.parse(read('norm', 'fold_1', 'summary.json'));
+  assert.equal(folds[0]!.default!.metrics, summary.metric_history.val.at(-1));
 });
 
 test('lr_schedule cosine anneals per epoch like torch CosineAnnealingLR, also across a resume', { skip: pythonSkip('torch') }, async () => {
