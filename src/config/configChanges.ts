@@ -1,6 +1,6 @@
 /**
  * The keys whose values differ between two configs, as `key.path old → new` (JSON values), in key order.
- * `hpaic train` uses it to say when a run folder it resumes or skips was trained with another config.
+ * `hpaic train` uses it to say when a run folder was trained with another config; `hpaic demo` when its folder was.
  */
 export function configChanges(before: unknown, after: unknown): string[] {
   const a = flatten(before);

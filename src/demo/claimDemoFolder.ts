@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/writeFileAtomic.js';
 import { CheckpointError } from '../errors.js';
+import { configChanges } from '../config/configChanges.js';
 
 export const DEMO_SETTINGS_FILE = 'demo_settings.json';
 
@@ -18,14 +19,13 @@ export function claimDemoFolder(out: string, settings: Record<string, string | n
   const file = join(out, DEMO_SETTINGS_FILE);
   const hint = { hint: `use another --out, or delete ${out}` };
   if (existsSync(file)) {
-    let before: Record<string, unknown>;
+    let before: unknown;
     try {
-      before = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      before = JSON.parse(readFileSync(file, 'utf8'));
     } catch (e) {
       throw new CheckpointError(`${file} is not valid JSON (${(e as Error).message})`, hint);
     }
-    const keys = [...new Set([...Object.keys(before), ...Object.keys(settings)])];
-    const diff = keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(settings[k])).map((k) => `${k} ${JSON.stringify(before[k])} → ${JSON.stringify(settings[k])}`);
+    const diff = configChanges(before, settings);
     if (diff.length) throw new CheckpointError(`${out} holds a demo run with other settings (${diff.join(', ')}): its trained folds would be reused`, hint);
     return;
   }

@@ -1,8 +1,8 @@
 /**
  * Cosine annealing per epoch (`lr_schedule: "cosine"`, not in the seed): epoch 1 trains at the config's lr and
  * the lr falls along half a cosine towards `min_lr`, reached one epoch after the last. A pure function of the
- * epoch, so a resumed run trains every epoch at the same lr as an uninterrupted one. Short CPU runs (the demo)
- * end far better with it than at a constant lr, which leaves the last epochs' weights and BN statistics noisy.
+ * epoch, so a resumed run trains every epoch at the same lr as an uninterrupted one. It helps runs that get near
+ * convergence within their epochs; on the demo, still far from it, it lost to a constant lr (docs/demo.md).
  */
 export function cosineLr(epoch: number, epochs: number, baseLr: number, minLr: number): number {
   const progress = (epoch - 1) / epochs;
