@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../io/writeFileAtomic.js';
 import { Progress } from '../io/progress.js';
 import { LabelSampler, MAX_MIN_CLASS_FRAC } from './LabelSampler.js';
-import { synthId, synthLabels, writeSynthSample, type SynthJob, type SynthSplit } from './synthSample.js';
+import { synthId, synthLabels, writeSynthSample, type SynthJob, type SynthRender, type SynthSplit } from './synthSample.js';
 
 export interface SynthOptions {
   /** Output folder (created if missing). */
@@ -124,7 +124,7 @@ export async function generateSynthDataset(opts: SynthOptions): Promise<SynthRes
 }
 
 /** A worker thread running synthWorker (through tsx when hpaic runs from its TypeScript sources). */
-function startWorker(data: { out: string; seed: number; size: number; zoom: number }): Worker {
+function startWorker(data: SynthRender): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
   const url = new URL(`./synthWorker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
   if (!fromSource) return new Worker(url, { workerData: data });
@@ -133,7 +133,7 @@ function startWorker(data: { out: string; seed: number; size: number; zoom: numb
   return new Worker(code, { eval: true, workerData: data });
 }
 
-async function runInWorkers(jobs: SynthJob[], n: number, data: { out: string; seed: number; size: number; zoom: number }, onDone: (k: number) => void): Promise<void> {
+async function runInWorkers(jobs: SynthJob[], n: number, data: SynthRender, onDone: (k: number) => void): Promise<void> {
   let next = 0;
   const pool = Array.from({ length: n }, () => startWorker(data));
   try {

@@ -44,6 +44,14 @@ export function synthImage(seed: number, job: Pick<SynthJob, 'split' | 'index' |
 
 export const CHANNELS = ['red', 'green', 'blue', 'yellow'] as const;
 
+/** What every sample of one dataset shares: `writeSynthSample`'s arguments besides the job (also a worker's workerData). */
+export interface SynthRender {
+  out: string;
+  seed: number;
+  size: number;
+  zoom: number;
+}
+
 /** Renders a sample and writes its four 8-bit grey PNGs `<out>/<split>/<Id>_<colour>.png`. */
 export async function writeSynthSample(out: string, seed: number, size: number, job: SynthJob, zoom = 1): Promise<void> {
   const img = synthImage(seed, job, size, zoom);

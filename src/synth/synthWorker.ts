@@ -3,9 +3,9 @@
  * answers with the number done (or the error message).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { writeSynthSample, type SynthJob } from './synthSample.js';
+import { writeSynthSample, type SynthJob, type SynthRender } from './synthSample.js';
 
-const { out, seed, size, zoom } = workerData as { out: string; seed: number; size: number; zoom: number };
+const { out, seed, size, zoom } = workerData as SynthRender;
 
 parentPort!.on('message', async (jobs: SynthJob[]) => {
   try {
