@@ -15,11 +15,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DataLoader, shuffledOrder } from '../src/data/DataLoader.js';
-import { Hdf5Store, Hdf5Writer } from '../src/data/Hdf5Store.js';
-import { decodePngSync } from '../src/data/decodePngSync.js';
-import { augmentToFloatCHW, drawTrainOps } from '../src/data/augment.js';
-import { seededRandom } from '../src/data/seededRandom.js';
+import { DataLoader, shuffledOrder } from '../src/data/loader/DataLoader.js';
+import { Hdf5Store, Hdf5Writer } from '../src/data/store/Hdf5Store.js';
+import { decodePngSync } from '../src/data/image/decodePngSync.js';
+import { augmentToFloatCHW, drawTrainOps } from '../src/data/image/augment.js';
+import { seededRandom } from '../src/data/loader/seededRandom.js';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const REAL = resolve(REPO, '..', 'shared', 'data', 'real-samples', 'kaggle2018_train');

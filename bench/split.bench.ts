@@ -3,10 +3,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readLabelCsv } from '../src/data/csv.js';
-import { concatLabelTables } from '../src/data/concatLabelTables.js';
-import { multilabelStratifiedKFold, multilabelStratifiedShuffleSplit } from '../src/data/folds.js';
-import { NUM_CLASSES } from '../src/data/labels.js';
+import { readLabelCsv } from '../src/data/tables/csv.js';
+import { concatLabelTables } from '../src/data/tables/concatLabelTables.js';
+import { multilabelStratifiedKFold, multilabelStratifiedShuffleSplit } from '../src/data/tables/folds.js';
+import { NUM_CLASSES } from '../src/data/tables/labels.js';
 
 const data = resolve(fileURLToPath(new URL('../..', import.meta.url)), 'shared', 'data');
 const kaggle = join(data, 'kaggle', 'train.csv');

@@ -24,8 +24,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Hdf5Writer } from '../src/data/Hdf5Store.js';
-import { seededRandom } from '../src/data/seededRandom.js';
+import { Hdf5Writer } from '../src/data/store/Hdf5Store.js';
+import { seededRandom } from '../src/data/loader/seededRandom.js';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 function opt(name: string, fallback: string): string {

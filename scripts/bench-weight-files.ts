@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readStateDict, writeTorchFile } from '../src/io/torchZip.js';
-import { readSafetensors, writeSafetensors } from '../src/io/safetensors.js';
+import { readStateDict, writeTorchFile } from '../src/io/weights/torchZip.js';
+import { readSafetensors, writeSafetensors } from '../src/io/weights/safetensors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hpaic-bench-'));
 try {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { writeFileAtomic } from '../io/writeFileAtomic.js';
-import { RUN_FILES } from '../train/runFolder.js';
+import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
+import { RUN_FILES } from '../run/runFolder.js';
 import { formatConfigIssues } from './formatConfigIssues.js';
 import { jsonErrorPosition } from './jsonErrorPosition.js';
 import { HpaicConfigSchema, type HpaicConfig } from './schema.js';

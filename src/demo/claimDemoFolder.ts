@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/writeFileAtomic.js';
+import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
 import { CheckpointError } from '../errors.js';
 import { configChanges } from '../config/configChanges.js';
 

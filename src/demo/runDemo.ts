@@ -6,9 +6,9 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateSynthDataset } from '../synth/generateSynthDataset.js';
-import { convertKaggle } from '../data/convertKaggle.js';
-import { readLabelCsv } from '../data/csv.js';
-import { NUM_CLASSES } from '../data/labels.js';
+import { convertKaggle } from '../data/ingest/convertKaggle.js';
+import { readLabelCsv } from '../data/tables/csv.js';
+import { NUM_CLASSES } from '../data/tables/labels.js';
 import { parseConfig } from '../config/loadConfig.js';
 import type { HpaicConfig } from '../config/schema.js';
 import { train } from '../train/train.js';
@@ -17,7 +17,7 @@ import { submit } from '../predict/submit.js';
 import { ensembleCsv } from '../predict/ensembleCsv.js';
 import { scoreFiles } from '../metrics/scoreFiles.js';
 import { macroF1 } from '../metrics/f1.js';
-import { writeFileAtomic } from '../io/writeFileAtomic.js';
+import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
 import { UsageError } from '../errors.js';
 import { claimDemoFolder } from './claimDemoFolder.js';
 

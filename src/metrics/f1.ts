@@ -1,5 +1,5 @@
 import { DataError } from '../errors.js';
-import { CLASS_NAMES, NUM_CLASSES } from '../data/labels.js';
+import { CLASS_NAMES, NUM_CLASSES } from '../data/tables/labels.js';
 
 /** The seed's epsilon in F_c = 2tp / (2tp + fn + fp + eps) (seed-spec §8). */
 export const SEED_F1_EPS = 1e-8;

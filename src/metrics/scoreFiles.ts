@@ -1,6 +1,6 @@
 import { DataError } from '../errors.js';
-import { readLabelCsv } from '../data/csv.js';
-import { NUM_CLASSES } from '../data/labels.js';
+import { readLabelCsv } from '../data/tables/csv.js';
+import { NUM_CLASSES } from '../data/tables/labels.js';
 import { scoreMultiLabel } from './f1.js';
 import type { ScoreReport } from './f1.js';
 

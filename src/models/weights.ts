@@ -8,11 +8,11 @@ import type { Module } from '../nn/Module.js';
 import type { Tensor } from '../tensor/Tensor.js';
 import { fromBytes } from '../tensor/creation.js';
 import type { DType } from '../tensor/dtype.js';
-import type { StateDict, StoredTensor } from '../io/StoredTensor.js';
-import { readWeights } from '../io/readWeights.js';
-import { writeSafetensors } from '../io/safetensors.js';
-import { writeTorchFile } from '../io/torchZip.js';
-import { OrderedDict } from '../io/pickle.js';
+import type { StateDict, StoredTensor } from '../io/weights/StoredTensor.js';
+import { readWeights } from '../io/weights/readWeights.js';
+import { writeSafetensors } from '../io/weights/safetensors.js';
+import { writeTorchFile } from '../io/weights/torchZip.js';
+import { OrderedDict } from '../io/weights/pickle.js';
 
 /** A tensor's values as a stored record (contiguous CPU bytes). */
 export function toStored(t: Tensor): StoredTensor {

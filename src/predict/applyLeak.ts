@@ -7,8 +7,8 @@
  */
 import { basename, dirname, extname, join } from 'node:path';
 import { DataError } from '../errors.js';
-import { NUM_CLASSES } from '../data/labels.js';
-import { readLabelCsv, readSubmission, writeSubmission } from '../data/csv.js';
+import { NUM_CLASSES } from '../data/tables/labels.js';
+import { readLabelCsv, readSubmission, writeSubmission } from '../data/tables/csv.js';
 
 export interface ApplyLeakOptions {
   /** The submission CSV (`Id,Predicted`). */

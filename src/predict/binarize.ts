@@ -1,5 +1,5 @@
 import { DataError } from '../errors.js';
-import { NUM_CLASSES } from '../data/labels.js';
+import { NUM_CLASSES } from '../data/tables/labels.js';
 
 /**
  * The seed's `sigmoid_threshold` (seed-spec §8, §11): probabilities are float32 (torch computes the sigmoid in

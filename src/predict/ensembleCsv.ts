@@ -10,8 +10,8 @@
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
-import { NUM_CLASSES } from '../data/labels.js';
-import { readSubmission, writeSubmission } from '../data/csv.js';
+import { NUM_CLASSES } from '../data/tables/labels.js';
+import { readSubmission, writeSubmission } from '../data/tables/csv.js';
 import { binarize, type Thresholds } from './binarize.js';
 import { isProbabilityHeader, readProbabilityFile, writeProbabilityFile } from './probabilityFile.js';
 

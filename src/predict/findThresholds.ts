@@ -4,17 +4,17 @@
  * best single and per-class thresholds and writes `threshold.json` in the seed's form.
  */
 import type { HpaicConfig } from '../config/schema.js';
-import { DataLoader } from '../data/DataLoader.js';
-import { loadDataset, makeSplits, labelsAt } from '../train/prepareData.js';
-import { resolveDevice } from '../train/resolveDevice.js';
-import { RunFolder } from '../train/runFolder.js';
-import { RunLog } from '../train/RunLog.js';
+import { DataLoader } from '../data/loader/DataLoader.js';
+import { loadDataset, makeSplits, labelsAt } from '../run/prepareData.js';
+import { resolveDevice } from '../run/resolveDevice.js';
+import { RunFolder } from '../run/runFolder.js';
+import { RunLog } from '../run/RunLog.js';
 import { setNumThreads } from '../tensor/runtime.js';
 import { evaluateThresholds, formatFoldReport, formatThresholdTable, buildThresholdFile, writeThresholdFile, type FoldThresholds } from './thresholdFile.js';
 import { predictLogits, torchSigmoid } from './predict.js';
 import { forEachFoldModel } from './loadFoldModels.js';
 import { CheckpointError } from '../errors.js';
-import { inputNormFor } from '../data/inputNorm.js';
+import { inputNormFor } from '../models/inputNorm.js';
 
 export async function findThresholds(config: HpaicConfig, opts: { quiet?: boolean } = {}): Promise<{ path: string; folds: FoldThresholds[] }> {
   if (config.threads) setNumThreads(config.threads);

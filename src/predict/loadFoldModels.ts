@@ -1,6 +1,6 @@
 import type { HpaicConfig } from '../config/schema.js';
 import type { Module } from '../nn/Module.js';
-import { RunFolder, type FoldPaths } from '../train/runFolder.js';
+import { RunFolder, type FoldPaths } from '../run/runFolder.js';
 import { buildModel } from '../train/train.js';
 import { loadWeights } from '../models/weights.js';
 import { CheckpointError } from '../errors.js';

@@ -8,16 +8,16 @@
  * logits (not probabilities), (1 − w)·plain + (w/n)·Σ TTA.
  */
 import type { Module } from '../nn/Module.js';
-import type { DataLoader } from '../data/DataLoader.js';
-import type { AugOp } from '../data/augment.js';
-import type { TtaPipeline } from '../data/tta.js';
-import { NUM_CLASSES } from '../data/labels.js';
+import type { DataLoader } from '../data/loader/DataLoader.js';
+import type { AugOp } from '../data/image/augment.js';
+import type { TtaPipeline } from '../data/image/tta.js';
+import { NUM_CLASSES } from '../data/tables/labels.js';
 import type { Tensor } from '../tensor/Tensor.js';
 import { cat, tensor } from '../tensor/creation.js';
 import { noGrad, tidy } from '../tensor/scope.js';
 import { batchTensors } from '../train/runEpoch.js';
-import { Progress } from '../io/progress.js';
-import { type InputNorm, normalizeInput } from '../data/inputNorm.js';
+import { Progress } from '../io/text/progress.js';
+import { type InputNorm, normalizeInput } from '../models/inputNorm.js';
 
 export interface PredictOptions {
   model: Module;

@@ -8,8 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { DataError } from '../errors.js';
-import { NUM_CLASSES } from '../data/labels.js';
-import { writeFileAtomic } from '../io/writeFileAtomic.js';
+import { NUM_CLASSES } from '../data/tables/labels.js';
+import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
 
 /** The header line of a probability file. */
 export const PROBABILITY_HEADER = ['Id', ...Array.from({ length: NUM_CLASSES }, (_, c) => String(c))].join(',');

@@ -10,7 +10,7 @@
  * candidate, in the seed's order, so scores and ties are exactly the seed's.
  */
 import { DataError } from '../errors.js';
-import { NUM_CLASSES } from '../data/labels.js';
+import { NUM_CLASSES } from '../data/tables/labels.js';
 import { SEED_F1_EPS } from '../metrics/f1.js';
 import { sigmoid32, type SigmoidFn } from './binarize.js';
 

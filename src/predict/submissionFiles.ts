@@ -6,8 +6,8 @@
  */
 import { join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
-import { NUM_CLASSES } from '../data/labels.js';
-import { fillEmpty as fillEmptyRows, writeSubmission } from '../data/csv.js';
+import { NUM_CLASSES } from '../data/tables/labels.js';
+import { fillEmpty as fillEmptyRows, writeSubmission } from '../data/tables/csv.js';
 import { binarize, sigmoid32, type SigmoidFn, type Thresholds } from './binarize.js';
 import { writeProbabilityFile } from './probabilityFile.js';
 

@@ -5,20 +5,20 @@
  * (mean of logits, mean of thresholds) `ensemble_<key>.csv`, plus probability files.
  */
 import type { HpaicConfig } from '../config/schema.js';
-import { DataLoader } from '../data/DataLoader.js';
-import type { AugOp } from '../data/augment.js';
-import { buildTtaList, takeTta, ttaWeights, type TtaOptions } from '../data/tta.js';
-import { loadDataset } from '../train/prepareData.js';
-import { resolveDevice } from '../train/resolveDevice.js';
-import { RunFolder } from '../train/runFolder.js';
-import { RunLog } from '../train/RunLog.js';
+import { DataLoader } from '../data/loader/DataLoader.js';
+import type { AugOp } from '../data/image/augment.js';
+import { buildTtaList, takeTta, ttaWeights, type TtaOptions } from '../data/image/tta.js';
+import { loadDataset } from '../run/prepareData.js';
+import { resolveDevice } from '../run/resolveDevice.js';
+import { RunFolder } from '../run/runFolder.js';
+import { RunLog } from '../run/RunLog.js';
 import { setNumThreads } from '../tensor/runtime.js';
 import { readThresholdFile, foldThresholdList } from './thresholdFile.js';
 import { writeSubmissions } from './submissionFiles.js';
 import { predictLogits, torchSigmoid } from './predict.js';
 import { forEachFoldModel } from './loadFoldModels.js';
 import { CheckpointError } from '../errors.js';
-import { inputNormFor } from '../data/inputNorm.js';
+import { inputNormFor } from '../models/inputNorm.js';
 
 export interface SubmitOptions extends TtaOptions {
   /** false = no TTA (`--no-tta`). */

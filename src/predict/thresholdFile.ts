@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { DataError } from '../errors.js';
-import { CLASS_NAMES, NUM_CLASSES } from '../data/labels.js';
+import { CLASS_NAMES, NUM_CLASSES } from '../data/tables/labels.js';
 import { F1Accumulator, formatMetricList, pyFloatRepr, type Metric } from '../metrics/f1.js';
-import { writeFileAtomic } from '../io/writeFileAtomic.js';
-import { pythonJsonDumps } from '../io/pythonJsonDumps.js';
+import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
+import { pythonJsonDumps } from '../io/text/pythonJsonDumps.js';
 import { binarize, sigmoid32, type Thresholds } from './binarize.js';
 import { numpyMean, searchThresholds, type ThresholdSearchOptions, type ThresholdSearchResult } from './searchThresholds.js';
 

@@ -4,7 +4,7 @@
  * next to the green channel alone (the channel the label is about).
  */
 import sharp from 'sharp';
-import { writeFileAtomic } from '../io/writeFileAtomic.js';
+import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
 import { Rng } from './Rng.js';
 import { renderSample, type SynthChannels } from './renderSample.js';
 import { HPA_CLASS_NAMES, NUM_CLASSES } from './labelStats.js';

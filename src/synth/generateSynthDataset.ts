@@ -6,8 +6,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
-import { writeFileAtomic } from '../io/writeFileAtomic.js';
-import { Progress } from '../io/progress.js';
+import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
+import { Progress } from '../io/text/progress.js';
 import { LabelSampler, MAX_MIN_CLASS_FRAC } from './LabelSampler.js';
 import { synthId, synthLabels, writeSynthSample, type SynthJob, type SynthRender, type SynthSplit } from './synthSample.js';
 

@@ -6,7 +6,7 @@
  * embedded.
  */
 
-export { CLASS_NAMES as HPA_CLASS_NAMES, NUM_CLASSES } from '../data/labels.js';
+export { CLASS_NAMES as HPA_CLASS_NAMES, NUM_CLASSES } from '../data/tables/labels.js';
 
 /** Rows of the real train.csv. */
 export const REAL_ROWS = 31072;

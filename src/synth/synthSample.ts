@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/writeFileAtomic.js';
+import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
 import { Rng } from './Rng.js';
 import { LabelSampler } from './LabelSampler.js';
 import { renderSample, type SynthChannels } from './renderSample.js';

@@ -1,4 +1,4 @@
-import { EarlyStopping } from './EarlyStopping.js';
+import { EarlyStopping } from '../optim/EarlyStopping.js';
 import { metricValue, type TrainingHistory } from './summary.js';
 
 /** Where a fold stands, derived from its history.json alone (no checkpoint needed). */

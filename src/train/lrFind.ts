@@ -5,25 +5,25 @@
  * plot into the run folder and returns the suggested lr. The model is not kept (the seed's was left trained).
  */
 import type { HpaicConfig } from '../config/schema.js';
-import { DataLoader, shuffledOrder } from '../data/DataLoader.js';
-import { WeightedSampler, sampleWeights, type SampleWeightMode } from '../data/sampler.js';
-import { seededRandom, hashSeed } from '../data/seededRandom.js';
-import { NUM_CLASSES } from '../data/labels.js';
+import { DataLoader, shuffledOrder } from '../data/loader/DataLoader.js';
+import { WeightedSampler, sampleWeights, type SampleWeightMode } from '../data/tables/sampler.js';
+import { seededRandom, hashSeed } from '../data/loader/seededRandom.js';
+import { NUM_CLASSES } from '../data/tables/labels.js';
 import { manualSeed, setNumThreads } from '../tensor/runtime.js';
 import { tidy } from '../tensor/scope.js';
-import { writeFileAtomic } from '../io/writeFileAtomic.js';
+import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
 import { LrRangeTest, suggestLr, lrHistoryCsv, LR_FINDER_DIVERGED, type LrStepMode, type LrSuggestion, type LrHistory } from './lrSchedule.js';
 import { writeLrFinderPlot } from './plotCurves.js';
-import { loadDataset, planWeights } from './prepareData.js';
-import { resolveDevice } from './resolveDevice.js';
-import { RunFolder } from './runFolder.js';
-import { RunLog } from './RunLog.js';
-import { createCriterion } from './losses.js';
+import { loadDataset, planWeights } from '../run/prepareData.js';
+import { resolveDevice } from '../run/resolveDevice.js';
+import { RunFolder } from '../run/runFolder.js';
+import { RunLog } from '../run/RunLog.js';
+import { createCriterion } from '../nn/losses.js';
 import { buildModel, createOptimizer } from './train.js';
 import { batchTensors } from './runEpoch.js';
-import { Progress } from '../io/progress.js';
+import { Progress } from '../io/text/progress.js';
 import { mkdirSync } from 'node:fs';
-import { inputNormFor } from '../data/inputNorm.js';
+import { inputNormFor } from '../models/inputNorm.js';
 
 export interface LrFindOptions {
   endLr?: number;

@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { stackedLineChartsSvg, lineChartSvg, type LineChartOptions } from '../plot/lineChartSvg.js';
 import { svgToPng } from '../plot/svgToPng.js';
-import { writeFileAtomic } from '../io/writeFileAtomic.js';
+import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
 import { metricValue, type TrainingHistory } from './summary.js';
 import { plotSlice, type LrHistory, type LrSuggestion } from './lrSchedule.js';
 

@@ -5,14 +5,14 @@
  */
 import type { Module } from '../nn/Module.js';
 import type { Optimizer } from '../optim/Optimizer.js';
-import type { Criterion } from './losses.js';
-import type { Batch, DataLoader } from '../data/DataLoader.js';
+import type { Criterion } from '../nn/losses.js';
+import type { Batch, DataLoader } from '../data/loader/DataLoader.js';
 import { tensor } from '../tensor/creation.js';
 import { tidy, noGrad } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/Tensor.js';
 import { F1Accumulator, type Metric } from '../metrics/f1.js';
-import { Progress } from '../io/progress.js';
-import { type InputNorm, normalizeInput } from '../data/inputNorm.js';
+import { Progress } from '../io/text/progress.js';
+import { type InputNorm, normalizeInput } from '../models/inputNorm.js';
 
 export interface EpochResult {
   loss: number;

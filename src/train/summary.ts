@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CheckpointError } from '../errors.js';
-import { writeFileAtomic } from '../io/writeFileAtomic.js';
+import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
 import { formatMetricList, pyFloatRepr, type Metric } from '../metrics/f1.js';
 
 /** Parse the seed's metric-list string (`formatMetricList`) back into pairs (values are the rounded ones). */

@@ -8,13 +8,13 @@
 import type { Module } from '../nn/Module.js';
 import type { Optimizer, OptimizerState } from '../optim/Optimizer.js';
 import type { Tensor } from '../tensor/Tensor.js';
-import type { ReduceLROnPlateau, ReduceLROnPlateauState } from './ReduceLROnPlateau.js';
-import type { EarlyStopping, EarlyStoppingState } from './EarlyStopping.js';
-import { encodeNumber, decodeNumber, type JsonNumber } from './jsonNumber.js';
+import type { ReduceLROnPlateau, ReduceLROnPlateauState } from '../optim/ReduceLROnPlateau.js';
+import type { EarlyStopping, EarlyStoppingState } from '../optim/EarlyStopping.js';
+import { encodeNumber, decodeNumber, type JsonNumber } from '../optim/jsonNumber.js';
 import { modelStateRecords, loadStateRecords, toStored, fromStored } from '../models/weights.js';
-import { readTorchFile, writeTorchFile } from '../io/torchZip.js';
-import { OrderedDict, type PickleInput, type PickleValue } from '../io/pickle.js';
-import { isStoredTensor, type StateDict, type StoredTensor } from '../io/StoredTensor.js';
+import { readTorchFile, writeTorchFile } from '../io/weights/torchZip.js';
+import { OrderedDict, type PickleInput, type PickleValue } from '../io/weights/pickle.js';
+import { isStoredTensor, type StateDict, type StoredTensor } from '../io/weights/StoredTensor.js';
 import { CheckpointError } from '../errors.js';
 
 export interface TrainingStateParts {

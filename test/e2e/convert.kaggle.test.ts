@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { convertKaggle } from '../../src/data/convertKaggle.js';
-import { Hdf5Store } from '../../src/data/Hdf5Store.js';
+import { convertKaggle } from '../../src/data/ingest/convertKaggle.js';
+import { Hdf5Store } from '../../src/data/store/Hdf5Store.js';
 import { DataError } from '../../src/errors.js';
 import { pythonSkip, REPO_ROOT, runPython, tempDir } from '../helpers/env.js';
 

@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { downloadHpav18, hpav18Url } from '../../src/data/downloadHpav18.js';
-import { decodePngSync } from '../../src/data/decodePngSync.js';
+import { downloadHpav18, hpav18Url } from '../../src/data/ingest/downloadHpav18.js';
+import { decodePngSync } from '../../src/data/image/decodePngSync.js';
 import { pythonSkip, REPO_ROOT, runPython, tempDir } from '../helpers/env.js';
 
 const COLORS = ['red', 'green', 'blue', 'yellow'] as const;

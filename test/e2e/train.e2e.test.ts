@@ -14,7 +14,7 @@ import { parseConfig } from '../../src/config/loadConfig.js';
 import { train } from '../../src/train/train.js';
 import { findThresholds } from '../../src/predict/findThresholds.js';
 import { readHistory } from '../../src/train/summary.js';
-import { readStateDict } from '../../src/io/torchZip.js';
+import { readStateDict } from '../../src/io/weights/torchZip.js';
 import { ConfigError } from '../../src/errors.js';
 import { liveTensors } from '../../src/tensor/scope.js';
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pythonSkip, runPython, tempDir } from '../helpers/env.js';
-import { type AugOp, type HwcImage, applyOps, resizeBilinear } from '../../src/data/augment.js';
-import { seededRandom } from '../../src/data/seededRandom.js';
+import { type AugOp, type HwcImage, applyOps, resizeBilinear } from '../../src/data/image/augment.js';
+import { seededRandom } from '../../src/data/loader/seededRandom.js';
 
 const skip = pythonSkip('torchvision', 'PIL', 'numpy');
 

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Hdf5Store, Hdf5Writer } from '../../src/data/Hdf5Store.js';
-import { checkStoredName } from '../../src/data/checkStoredName.js';
+import { Hdf5Store, Hdf5Writer } from '../../src/data/store/Hdf5Store.js';
+import { checkStoredName } from '../../src/data/store/checkStoredName.js';
 import { DataError } from '../../src/errors.js';
 import { pythonSkip, runPython, tempDir } from '../helpers/env.js';
 

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inputNormFor, normalizeInput } from '../../src/data/inputNorm.js';
+import { inputNormFor, normalizeInput } from '../../src/models/inputNorm.js';
 import { parseConfig } from '../../src/config/loadConfig.js';
 import { tensor, tidy } from '../../src/tensor/index.js';
 import { ConfigError } from '../../src/errors.js';

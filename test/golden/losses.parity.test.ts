@@ -1,7 +1,7 @@
 /** The seed's five losses against PyTorch on the same logits, targets and class weights. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCriterion } from '../../src/train/losses.js';
+import { createCriterion } from '../../src/nn/losses.js';
 import { tensor, tidy } from '../../src/tensor/index.js';
 import { DataError } from '../../src/errors.js';
 import { pythonSkip, runPython } from '../helpers/env.js';

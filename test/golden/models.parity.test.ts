@@ -14,8 +14,8 @@ import { createModel } from '../../src/models/registry.js';
 import { loadWeights, fromStored } from '../../src/models/weights.js';
 import { writeFileSync } from 'node:fs';
 import { tidy, noGrad, F, type Tensor } from '../../src/tensor/index.js';
-import { readTorchFile } from '../../src/io/torchZip.js';
-import type { StoredTensor } from '../../src/io/StoredTensor.js';
+import { readTorchFile } from '../../src/io/weights/torchZip.js';
+import type { StoredTensor } from '../../src/io/weights/StoredTensor.js';
 import type { HeadKind } from '../../src/models/heads.js';
 import { REPO_ROOT, pythonSkip, runPython, tempDir } from '../helpers/env.js';
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Adam, SGD, type Optimizer } from '../../src/optim/index.js';
 import { tensor, tidy, type Tensor } from '../../src/tensor/index.js';
 import { toStored } from '../../src/models/weights.js';
-import { writeTorchFile, readTorchFile } from '../../src/io/torchZip.js';
-import type { StoredTensor } from '../../src/io/StoredTensor.js';
+import { writeTorchFile, readTorchFile } from '../../src/io/weights/torchZip.js';
+import type { StoredTensor } from '../../src/io/weights/StoredTensor.js';
 import { pythonSkip, runPython, tempDir } from '../helpers/env.js';
 
 const skip = pythonSkip('torch');

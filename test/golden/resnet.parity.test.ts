@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { createModel } from '../../src/models/registry.js';
 import { saveWeights, fromStored, toStored } from '../../src/models/weights.js';
 import { randn, rand, tidy, noGrad, manualSeed, F, type Tensor } from '../../src/tensor/index.js';
-import { writeTorchFile, readTorchFile } from '../../src/io/torchZip.js';
-import type { StoredTensor } from '../../src/io/StoredTensor.js';
+import { writeTorchFile, readTorchFile } from '../../src/io/weights/torchZip.js';
+import type { StoredTensor } from '../../src/io/weights/StoredTensor.js';
 import type { Module } from '../../src/nn/Module.js';
 import { pythonSkip, runPython, tempDir } from '../helpers/env.js';
 

@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pythonSkip, runPython, tempDir } from '../helpers/env.js';
-import { readStateDict, readTorchFile, writeTorchFile } from '../../src/io/torchZip.js';
-import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
-import { OrderedDict, type PickleValue } from '../../src/io/pickle.js';
-import { isStoredTensor, type StoredTensor } from '../../src/io/StoredTensor.js';
+import { readStateDict, readTorchFile, writeTorchFile } from '../../src/io/weights/torchZip.js';
+import { readSafetensors, writeSafetensors } from '../../src/io/weights/safetensors.js';
+import { OrderedDict, type PickleValue } from '../../src/io/weights/pickle.js';
+import { isStoredTensor, type StoredTensor } from '../../src/io/weights/StoredTensor.js';
 import { CheckpointError } from '../../src/errors.js';
 
 const skip = pythonSkip('torch', 'torchvision', 'numpy');

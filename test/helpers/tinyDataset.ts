@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Hdf5Writer } from '../../src/data/Hdf5Store.js';
+import { Hdf5Writer } from '../../src/data/store/Hdf5Store.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;

@@ -2,7 +2,7 @@
 // plain-ArrayBuffer views, which the addon's fromBuffer reads (it refuses SharedArrayBuffer views).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DataLoader } from '../../src/data/DataLoader.js';
+import { DataLoader } from '../../src/data/loader/DataLoader.js';
 import { tensor } from '../../src/tensor/index.js';
 
 test('loader batches convert to tensors with the same values, for 0 and 2 workers', async () => {

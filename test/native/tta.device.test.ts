@@ -1,8 +1,8 @@
 /** The device TTA path (tensor ops) is bit-identical to the CPU path (Pillow-exact uint8 ops) for the seed's list. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildTtaList } from '../../src/data/tta.js';
-import { applyOps, toFloatCHW, type HwcImage } from '../../src/data/augment.js';
+import { buildTtaList } from '../../src/data/image/tta.js';
+import { applyOps, toFloatCHW, type HwcImage } from '../../src/data/image/augment.js';
 import { applyOpsOnDevice, ttaOnDevice } from '../../src/predict/predict.js';
 import { tensor } from '../../src/tensor/index.js';
 

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataLoader, sequentialOrder, shuffledOrder, type Batch } from '../../src/data/DataLoader.js';
-import type { StoreDescriptor } from '../../src/data/openStore.js';
-import { MemoryStore } from '../../src/data/MemoryStore.js';
-import { resizeBilinear, toFloatCHW } from '../../src/data/augment.js';
-import { applyChannelFilter } from '../../src/data/channelFilter.js';
+import { DataLoader, sequentialOrder, shuffledOrder, type Batch } from '../../src/data/loader/DataLoader.js';
+import type { StoreDescriptor } from '../../src/data/store/openStore.js';
+import { MemoryStore } from '../../src/data/store/MemoryStore.js';
+import { resizeBilinear, toFloatCHW } from '../../src/data/image/augment.js';
+import { applyChannelFilter } from '../../src/data/image/channelFilter.js';
 import { DataError } from '../../src/errors.js';
 import { REPO_ROOT, tempDir } from '../helpers/env.js';
 
@@ -124,7 +124,7 @@ test('a process that breaks out early and never calls close() still exits', () =
   const { dir, cleanup } = tempDir();
   try {
     const script = join(dir, 'noclose.mts');
-    const loader = JSON.stringify(join(REPO_ROOT, 'src/data/DataLoader.ts'));
+    const loader = JSON.stringify(join(REPO_ROOT, 'src/data/loader/DataLoader.ts'));
     writeFileSync(
       script,
       `import { DataLoader } from ${loader};
@@ -165,7 +165,7 @@ test('recycle(): reused buffers give the same batches (0 and 2 workers)', async 
 });
 
 test('per-pass transform: the 15 TTA pipelines through one worker pool equal applyTta → toFloatCHW', async () => {
-  const { buildTtaList, applyTta } = await import('../../src/data/tta.js');
+  const { buildTtaList, applyTta } = await import('../../src/data/image/tta.js');
   const tta = buildTtaList({ brightness: 0.1 }, 1);
   const dl = new DataLoader({ store, names, transform: { kind: 'plain', height: 16, width: 16 }, batchSize: 8, workers: 2 });
   const mem = new MemoryStore(names, shared, H, W);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type HwcImage, applyOps, drawTrainOps, hflip, rotate, toFloatCHW, trainAugmentation, transpose, vflip, applyOp, type AugOp } from '../../src/data/augment.js';
-import { hashSeed, mulberry32, seededRandom } from '../../src/data/seededRandom.js';
+import { type HwcImage, applyOps, drawTrainOps, hflip, rotate, toFloatCHW, trainAugmentation, transpose, vflip, applyOp, type AugOp } from '../../src/data/image/augment.js';
+import { hashSeed, mulberry32, seededRandom } from '../../src/data/loader/seededRandom.js';
 
 const img = (h: number, w: number, c: number): HwcImage => ({ data: Uint8Array.from({ length: h * w * c }, (_, i) => (i * 61 + 7) % 256), height: h, width: w, channels: c });
 
@@ -63,8 +63,8 @@ test('rotate 0 is the identity, rotate 360k likewise; toFloatCHW is /255 planar'
 });
 
 test('augmentToFloatCHW (fused loader path) = toFloatCHW(applyOps(pick channels)) for random op lists', async () => {
-  const { augmentToFloatCHW } = await import('../../src/data/augment.js');
-  const { buildTtaList } = await import('../../src/data/tta.js');
+  const { augmentToFloatCHW } = await import('../../src/data/image/augment.js');
+  const { buildTtaList } = await import('../../src/data/image/tta.js');
   const rng = seededRandom(77);
   const kinds = ['hflip', 'vflip', 'transpose', 'rotate', 'brightness', 'contrast', 'saturation', 'hue'] as const;
   const lists: AugOp[][] = [...buildTtaList({ brightness: 0.1, contrast: 0.2, hue: 0.1, saturation: 0.2, degrees: 15 }, 3).map((p) => [...p.ops])];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyChannelFilter, filterChannelCount, parseChannelFilter } from '../../src/data/channelFilter.js';
+import { applyChannelFilter, filterChannelCount, parseChannelFilter } from '../../src/data/image/channelFilter.js';
 import { ConfigError } from '../../src/errors.js';
 import { pythonSkip, runPython } from '../helpers/env.js';
 

@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, sharedData, tempDir } from '../helpers/env.js';
-import { readFoldCsv } from '../../src/data/foldAssignment.js';
-import { readLabelCsv } from '../../src/data/csv.js';
-import { multilabelStratifiedKFold } from '../../src/data/folds.js';
+import { readFoldCsv } from '../../src/data/tables/foldAssignment.js';
+import { readLabelCsv } from '../../src/data/tables/csv.js';
+import { multilabelStratifiedKFold } from '../../src/data/tables/folds.js';
 
 const bin = join(REPO_ROOT, 'bin', 'hpaic.js');
 const hpaic = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, HPAIC_FROM_SOURCE: '1' } });

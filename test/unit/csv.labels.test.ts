@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fillEmpty, parseLabelCsv, readCsvColumn, readLabelCsv, readSubmission, writeSubmission } from '../../src/data/csv.js';
-import { decodeMultiHot } from '../../src/data/labels.js';
+import { fillEmpty, parseLabelCsv, readCsvColumn, readLabelCsv, readSubmission, writeSubmission } from '../../src/data/tables/csv.js';
+import { decodeMultiHot } from '../../src/data/tables/labels.js';
 import { DataError } from '../../src/errors.js';
 import { sharedData, tempDir } from '../helpers/env.js';
 

@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { decodeChannelsRgby, decodeGrey } from '../../src/data/decodeImage.js';
-import { decodePngSync } from '../../src/data/decodePngSync.js';
+import { decodeChannelsRgby, decodeGrey } from '../../src/data/image/decodeImage.js';
+import { decodePngSync } from '../../src/data/image/decodePngSync.js';
 import { DataError } from '../../src/errors.js';
 import { sharedData } from '../helpers/env.js';
 

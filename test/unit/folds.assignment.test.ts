@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assignFolds, formatFoldCsv, readFoldCsv } from '../../src/data/foldAssignment.js';
-import { concatLabelTables } from '../../src/data/concatLabelTables.js';
-import { parseLabelCsv } from '../../src/data/csv.js';
+import { assignFolds, formatFoldCsv, readFoldCsv } from '../../src/data/tables/foldAssignment.js';
+import { concatLabelTables } from '../../src/data/tables/concatLabelTables.js';
+import { parseLabelCsv } from '../../src/data/tables/csv.js';
 import { tempDir } from '../helpers/env.js';
 
 const L12 = [[1, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [1, 0, 1], [0, 0, 1], [1, 0, 0], [0, 1, 1], [1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1]].flat();

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { multilabelStratifiedKFold, multilabelStratifiedShuffleSplit, validateShuffleSplit } from '../../src/data/folds.js';
-import { readLabelCsv } from '../../src/data/csv.js';
-import { NUM_CLASSES } from '../../src/data/labels.js';
+import { multilabelStratifiedKFold, multilabelStratifiedShuffleSplit, validateShuffleSplit } from '../../src/data/tables/folds.js';
+import { readLabelCsv } from '../../src/data/tables/csv.js';
+import { NUM_CLASSES } from '../../src/data/tables/labels.js';
 import { sharedData } from '../helpers/env.js';
 
 const L12 = [[1, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [1, 0, 1], [0, 0, 1], [1, 0, 0], [0, 1, 1], [1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1]].flat();

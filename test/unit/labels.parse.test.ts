@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLASS_NAMES, NUM_CLASSES, decodeMultiHot, encodeMultiHot, parseTarget } from '../../src/data/labels.js';
+import { CLASS_NAMES, NUM_CLASSES, decodeMultiHot, encodeMultiHot, parseTarget } from '../../src/data/tables/labels.js';
 import { DataError } from '../../src/errors.js';
 
 test('the class table has the 28 HPA classes of seed-spec §1.2', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LegacyRandomState } from '../../src/data/legacyRandomState.js';
+import { LegacyRandomState } from '../../src/data/tables/legacyRandomState.js';
 import { pythonSkip, runPython } from '../helpers/env.js';
 
 test('seed-spec §4.3 vectors for RandomState(92)', () => {

@@ -2,8 +2,8 @@
 // the writer accepts, and refusals (globals, opcodes, damage) with exact messages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OrderedDict, pickleTorch, unpickle, type PickleInput, type PickleValue } from '../../src/io/pickle.js';
-import type { StoredTensor } from '../../src/io/StoredTensor.js';
+import { OrderedDict, pickleTorch, unpickle, type PickleInput, type PickleValue } from '../../src/io/weights/pickle.js';
+import type { StoredTensor } from '../../src/io/weights/StoredTensor.js';
 import { CheckpointError } from '../../src/errors.js';
 
 function roundTrip(v: PickleInput): PickleValue {

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/env.js';
-import { encodeSafetensors, readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
-import { DTYPE_SIZE, type StateDict, type StoredDType } from '../../src/io/StoredTensor.js';
+import { encodeSafetensors, readSafetensors, writeSafetensors } from '../../src/io/weights/safetensors.js';
+import { DTYPE_SIZE, type StateDict, type StoredDType } from '../../src/io/weights/StoredTensor.js';
 
 const { dir, cleanup } = tempDir('hpaic-st-');
 after(cleanup);

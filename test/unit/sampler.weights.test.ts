@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classFrequencies, classWeights } from '../../src/data/classWeights.js';
-import { WeightedSampler, sampleWeights } from '../../src/data/sampler.js';
-import { LegacyRandomState } from '../../src/data/legacyRandomState.js';
+import { classFrequencies, classWeights } from '../../src/data/tables/classWeights.js';
+import { WeightedSampler, sampleWeights } from '../../src/data/tables/sampler.js';
+import { LegacyRandomState } from '../../src/data/tables/legacyRandomState.js';
 
 const L = [[1, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 0, 0]].flat();
 const close = (a: ArrayLike<number>, b: number[], tol = 1e-6) => {

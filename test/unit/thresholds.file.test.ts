@@ -12,7 +12,7 @@ import {
   readThresholdFile,
   writeThresholdFile,
 } from '../../src/predict/thresholdFile.js';
-import { pythonJsonDumps } from '../../src/io/pythonJsonDumps.js';
+import { pythonJsonDumps } from '../../src/io/text/pythonJsonDumps.js';
 import { pythonSkip, runPython, tempDir } from '../helpers/env.js';
 import { SEED_THRESHOLD_PY } from '../helpers/seedThresholdReference.js';
 import { makeCase } from '../helpers/thresholdCases.js';

@@ -6,11 +6,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { tempDir } from '../helpers/env.js';
-import { encodeTorchFile, readStateDict, readTorchFile, writeTorchFile } from '../../src/io/torchZip.js';
-import { OrderedDict, type PickleValue } from '../../src/io/pickle.js';
-import { readWeights } from '../../src/io/readWeights.js';
-import { writeSafetensors } from '../../src/io/safetensors.js';
-import type { StateDict } from '../../src/io/StoredTensor.js';
+import { encodeTorchFile, readStateDict, readTorchFile, writeTorchFile } from '../../src/io/weights/torchZip.js';
+import { OrderedDict, type PickleValue } from '../../src/io/weights/pickle.js';
+import { readWeights } from '../../src/io/weights/readWeights.js';
+import { writeSafetensors } from '../../src/io/weights/safetensors.js';
+import type { StateDict } from '../../src/io/weights/StoredTensor.js';
 
 const { dir, cleanup } = tempDir('hpaic-zip-');
 after(cleanup);

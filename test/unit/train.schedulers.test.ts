@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pythonSkip, runPython } from '../helpers/env.js';
-import { EarlyStopping, improvesOn } from '../../src/train/EarlyStopping.js';
-import { ReduceLROnPlateau, formatExp4, reduceLrMessage } from '../../src/train/ReduceLROnPlateau.js';
+import { EarlyStopping, improvesOn } from '../../src/optim/EarlyStopping.js';
+import { ReduceLROnPlateau, formatExp4, reduceLrMessage } from '../../src/optim/ReduceLROnPlateau.js';
 
 /** Scripted validation-F1 sequences: plateaus, tiny improvements below/above the thresholds, NaN, decline. */
 const SEQUENCES: number[][] = [

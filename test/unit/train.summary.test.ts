@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pythonSkip, runPython, tempDir } from '../helpers/env.js';
 import { formatMetricList, pyRound, type Metric } from '../../src/metrics/f1.js';
 import { formatSummaryJson, parseMetricList, readHistory, readSummary, summaryFromHistory, writeHistory, writeSummary, type TrainingHistory } from '../../src/train/summary.js';
-import { RunFolder, discoverFolds, foldDirName } from '../../src/train/runFolder.js';
+import { RunFolder, discoverFolds, foldDirName } from '../../src/run/runFolder.js';
 
 const CLASS_NAMES = ['Nucleoplasm', 'Nuclear membrane', 'Nucleoli', 'Endoplasmic reticulum', 'Cytokinetic bridge', 'Rods & rings'];
 function metricList(seed: number): Metric[] {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyTta, buildTtaList, takeTta, ttaWeights } from '../../src/data/tta.js';
-import { applyOps, hflip, transpose, vflip, type HwcImage } from '../../src/data/augment.js';
+import { applyTta, buildTtaList, takeTta, ttaWeights } from '../../src/data/image/tta.js';
+import { applyOps, hflip, transpose, vflip, type HwcImage } from '../../src/data/image/augment.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
 
 test('default TTA list: the 15 pipelines in the seed-spec §10.2 order', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ZipReader } from '../../src/data/zipReader.js';
+import { ZipReader } from '../../src/io/zip/zipReader.js';
 import { DataError } from '../../src/errors.js';
 import { pythonSkip, runPython, tempDir } from '../helpers/env.js';
 

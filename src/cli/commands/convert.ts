@@ -1,7 +1,7 @@
 import { defineCommand, booleanArg, numberArg, requiredString, stringArg } from '../defineCommand.js';
 import { UsageError } from '../../errors.js';
-import { convertKaggle } from '../../data/convertKaggle.js';
-import { HDF5_COMPRESSIONS, type Hdf5Compression } from '../../data/Hdf5Store.js';
+import { convertKaggle } from '../../data/ingest/convertKaggle.js';
+import { HDF5_COMPRESSIONS, type Hdf5Compression } from '../../data/store/Hdf5Store.js';
 
 function classList(s: string | undefined, flag: string): number[] | undefined {
   if (s === undefined) return undefined;

@@ -1,6 +1,6 @@
 import { defineCommand, booleanArg, numberArg, requiredString, stringArg } from '../defineCommand.js';
 import { UsageError } from '../../errors.js';
-import { downloadHpav18, HPAV18_BASE_URL } from '../../data/downloadHpav18.js';
+import { downloadHpav18, HPAV18_BASE_URL } from '../../data/ingest/downloadHpav18.js';
 
 export const command = defineCommand({
   name: 'download-hpav18',

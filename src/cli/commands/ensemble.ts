@@ -1,6 +1,6 @@
 import { defineCommand, requiredString, stringArg } from '../defineCommand.js';
 import { UsageError } from '../../errors.js';
-import { NUM_CLASSES } from '../../data/labels.js';
+import { NUM_CLASSES } from '../../data/tables/labels.js';
 import { ensembleCsv, type EnsembleMode } from '../../predict/ensembleCsv.js';
 import { parseFillEmpty } from '../../predict/submissionFiles.js';
 

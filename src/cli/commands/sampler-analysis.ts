@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { defineCommand, numberArg, requiredString, stringArg } from '../defineCommand.js';
-import { readLabelCsv } from '../../data/csv.js';
-import { CLASS_NAMES } from '../../data/labels.js';
-import { formatSamplerAnalysisCsv, samplerAnalysis } from '../../data/samplerAnalysis.js';
-import type { SamplerVariant } from '../../data/samplerAnalysis.js';
+import { readLabelCsv } from '../../data/tables/csv.js';
+import { CLASS_NAMES } from '../../data/tables/labels.js';
+import { formatSamplerAnalysisCsv, samplerAnalysis } from '../../data/tables/samplerAnalysis.js';
+import type { SamplerVariant } from '../../data/tables/samplerAnalysis.js';
 import { barChartSvg } from '../../plot/barChartSvg.js';
-import { writeFileAtomic } from '../../io/writeFileAtomic.js';
+import { writeFileAtomic } from '../../io/text/writeFileAtomic.js';
 
 async function writePng(path: string, svg: string): Promise<void> {
   writeFileAtomic(path, await sharp(Buffer.from(svg)).png().toBuffer());

@@ -1,9 +1,9 @@
 import { defineCommand, numberArg, requiredString } from '../defineCommand.js';
 import { UsageError } from '../../errors.js';
-import { readLabelCsv } from '../../data/csv.js';
-import { concatLabelTables } from '../../data/concatLabelTables.js';
-import { assignFolds, formatFoldCsv } from '../../data/foldAssignment.js';
-import { writeFileAtomic } from '../../io/writeFileAtomic.js';
+import { readLabelCsv } from '../../data/tables/csv.js';
+import { concatLabelTables } from '../../data/tables/concatLabelTables.js';
+import { assignFolds, formatFoldCsv } from '../../data/tables/foldAssignment.js';
+import { writeFileAtomic } from '../../io/text/writeFileAtomic.js';
 
 export const command = defineCommand({
   name: 'split',

@@ -1,0 +1,138 @@
+import sharp, { type Metadata } from 'sharp';
+import { DataError } from '../../errors.js';
+
+/** What {@link decodeGrey} checks about the image before trusting its pixels. */
+export interface DecodeGreyOptions {
+  /** Names the source in error messages (a path, or `train.zip:<entry>`). */
+  file: string;
+  /** Required width and height; a different size is a DataError. */
+  width?: number;
+  height?: number;
+  /**
+   * Accept only single-channel 8-bit images (the Kaggle PNGs). Default true. When false, any 8-bit image is
+   * accepted and its first channel is kept.
+   */
+  strictGrey?: boolean;
+}
+
+/** One decoded channel: `width × height` bytes, row-major. */
+export interface GreyImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+// libvips' operation cache only helps repeated identical pipelines; with tens of thousands of distinct files it
+// just holds memory.
+sharp.cache(false);
+
+/**
+ * Decode an image (PNG, JPEG, ...) to one 8-bit channel with sharp, the way the seed's `np.array(Image.open(f))`
+ * sees a grey 8-bit PNG: the stored values, unchanged. This module is the only one that decodes with sharp.
+ * @throws DataError naming `opts.file` for undecodable data, a wrong size, a bit depth other than 8 or (with
+ * `strictGrey`) more than one channel.
+ */
+export async function decodeGrey(input: Uint8Array | string, opts: DecodeGreyOptions): Promise<GreyImage> {
+  const { file } = opts;
+  const src = typeof input === 'string' ? input : asBuffer(input);
+  const { width, height } = await checkHeader(src, opts);
+  let data: Buffer;
+  try {
+    // sharp turns grey into sRGB on raw output; channel 0 holds the stored values.
+    data = await sharp(src, { failOn: 'error' }).extractChannel(0).raw().toBuffer();
+  } catch (err) {
+    throw new DataError(`${file}: the image data is corrupt (${firstLine(err)})`, { cause: err });
+  }
+  if (data.length !== width * height) {
+    throw new DataError(`${file}: decoded ${data.length} bytes, expected ${width}×${height} = ${width * height}`);
+  }
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width, height };
+}
+
+/**
+ * Decode four grey 8-bit channel images (red, green, blue, yellow PNGs of one sample) into one interleaved
+ * `height × width × 4` buffer, the stored RGBY layout. Decoding and interleaving run in libvips' threads
+ * (`joinChannel`), so the JavaScript thread stays free for the HDF5 writes. Each file is checked as in
+ * {@link decodeGrey}.
+ * @throws DataError naming the first bad file (in channel order).
+ */
+export async function decodeChannelsRgby(inputs: readonly Uint8Array[], opts: Omit<DecodeGreyOptions, 'file' | 'strictGrey'> & { files: readonly string[] }): Promise<Uint8Array> {
+  if (inputs.length !== 4 || opts.files.length !== 4) throw new RangeError('decodeChannelsRgby needs 4 images and 4 file names');
+  const bufs = inputs.map(asBuffer);
+  const heads = await Promise.allSettled(bufs.map((b, c) => checkHeader(b, { ...opts, file: opts.files[c] })));
+  const bad = heads.find((h) => h.status === 'rejected');
+  if (bad) throw (bad as PromiseRejectedResult).reason;
+  const { width, height } = (heads[0] as PromiseFulfilledResult<{ width: number; height: number }>).value;
+  for (let c = 1; c < 4; c++) {
+    const h = (heads[c] as PromiseFulfilledResult<{ width: number; height: number }>).value;
+    if (h.width !== width || h.height !== height) {
+      throw new DataError(`${opts.files[c]}: expected ${width}×${height} pixels like ${opts.files[0]} but the image is ${h.width}×${h.height}`);
+    }
+  }
+  let data: Buffer;
+  try {
+    data = await sharp(bufs[0], { failOn: 'error' }).joinChannel(bufs.slice(1), { failOn: 'error' }).toColourspace('multiband').raw().toBuffer();
+  } catch (err) {
+    // Find which file is corrupt, for the message.
+    for (let c = 0; c < 4; c++) await decodeGrey(bufs[c], { ...opts, file: opts.files[c] });
+    throw new DataError(`${opts.files.join(', ')}: the channels do not decode together (${firstLine(err)})`, { cause: err });
+  }
+  if (data.length !== width * height * 4) throw new DataError(`${opts.files[0]}: decoded ${data.length} bytes, expected ${width}×${height}×4`);
+  return new Uint8Array(data.buffer, data.byteOffset, data.length);
+}
+
+/** Header checks shared by the decoders: decodable, the expected size, 8-bit, and (strict) one channel. */
+async function checkHeader(src: Buffer | string, opts: DecodeGreyOptions): Promise<{ width: number; height: number }> {
+  const { file } = opts;
+  let meta: Metadata;
+  try {
+    meta = await sharp(src, { failOn: 'error' }).metadata();
+  } catch (err) {
+    throw new DataError(`${file}: not a decodable image (${firstLine(err)})`, { cause: err });
+  }
+  const { width, height } = meta;
+  if (!width || !height) throw new DataError(`${file}: the image has no size (corrupt header)`);
+  if ((opts.width !== undefined && width !== opts.width) || (opts.height !== undefined && height !== opts.height)) {
+    throw new DataError(`${file}: expected ${opts.width ?? width}×${opts.height ?? height} pixels but the image is ${width}×${height}`);
+  }
+  if (meta.depth !== 'uchar' && meta.depth !== 'char') {
+    throw new DataError(`${file}: expected an 8-bit image but found ${depthName(meta.depth)}`);
+  }
+  const channels = meta.channels ?? 0;
+  if ((opts.strictGrey ?? true) && channels !== 1) {
+    throw new DataError(`${file}: expected a single-channel (grey) image but found ${channels} channels (${meta.space ?? '?'})`);
+  }
+  return { width, height };
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * Decode a colour (or grey) image to interleaved 8-bit RGB, `width × height × 3` (grey images are expanded), as
+ * PIL's `Image.open(...).convert('RGB')` would see a baseline JPEG.
+ * @throws DataError naming `file` when the data does not decode.
+ */
+export async function decodeRgb(input: Uint8Array, file: string): Promise<{ data: Uint8Array; width: number; height: number }> {
+  try {
+    const { data, info } = await sharp(asBuffer(input), { failOn: 'error' })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+  } catch (err) {
+    throw new DataError(`${file}: not a decodable image (${firstLine(err)})`, { cause: err });
+  }
+}
+
+function depthName(depth: string | undefined): string {
+  const names: Record<string, string> = { ushort: '16-bit', short: '16-bit', uint: '32-bit', int: '32-bit', float: '32-bit float', double: '64-bit float' };
+  return depth ? (names[depth] ?? depth) : 'an unknown depth';
+}
+
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0];
+}
