@@ -18,8 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { DataLoader, shuffledOrder } from '../src/data/loader/DataLoader.js';
 import { Hdf5Store, Hdf5Writer } from '../src/data/store/Hdf5Store.js';
 import { decodePngSync } from '../src/data/image/decodePngSync.js';
-import { augmentToFloatCHW, drawTrainOps } from '../src/data/image/augment.js';
-import { seededRandom } from '../src/data/loader/seededRandom.js';
+import { augmentToFloatCHW } from '../src/data/image/toFloat.js';
+import { drawTrainOps } from '../src/data/image/augOps.js';
+import { seededRandom } from '../src/data/tables/seededRandom.js';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const REAL = resolve(REPO, '..', 'shared', 'data', 'real-samples', 'kaggle2018_train');

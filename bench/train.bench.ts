@@ -25,7 +25,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hdf5Writer } from '../src/data/store/Hdf5Store.js';
-import { seededRandom } from '../src/data/loader/seededRandom.js';
+import { seededRandom } from '../src/data/tables/seededRandom.js';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 function opt(name: string, fallback: string): string {

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
-import { RUN_FILES } from '../run/runFolder.js';
 import { formatConfigIssues } from './formatConfigIssues.js';
 import { jsonErrorPosition } from './jsonErrorPosition.js';
 import { HpaicConfigSchema, type HpaicConfig } from './schema.js';
@@ -20,9 +18,6 @@ export interface ParseConfigOptions {
   cwd?: string;
   overrides?: ConfigOverrides;
 }
-
-/** The file name of the resolved config inside a run folder. */
-export const RESOLVED_CONFIG_FILE = RUN_FILES.resolvedConfig;
 
 /**
  * Read, validate and resolve a config file. Relative paths (`dataset.root_dir`, `checkpoint_dir`, `load.path`,
@@ -127,11 +122,4 @@ export function parseOverride(arg: string): [string, unknown] {
   } catch {
     return [key, text];
   }
-}
-
-/** Write the resolved config to `<runDir>/config.resolved.json` (atomically); returns the file path. */
-export function saveResolvedConfig(runDir: string, config: HpaicConfig): string {
-  const file = join(runDir, RESOLVED_CONFIG_FILE);
-  writeFileAtomic(file, JSON.stringify(config, null, 4) + '\n');
-  return file;
 }

@@ -1,4 +1,5 @@
 import { DataError } from '../errors.js';
+import { pyFloatRepr, pyRound, pyStrRepr } from '../io/text/pyRepr.js';
 import { CLASS_NAMES, NUM_CLASSES } from '../data/tables/labels.js';
 
 /** The seed's epsilon in F_c = 2tp / (2tp + fn + fp + eps) (seed-spec §8). */
@@ -87,40 +88,6 @@ export class F1Accumulator {
 }
 
 /**
- * Python's `round(x, ndigits)`: correctly rounded on the exact binary value, exact ties to even.
- */
-export function pyRound(x: number, ndigits = 4): number {
-  const ax = Math.abs(x);
-  if (!Number.isFinite(x) || ax >= 1e21) return x;
-  // toFixed rounds the exact binary value correctly but breaks exact ties upwards; Python breaks them to even.
-  const exact = ax.toFixed(100);
-  const dot = exact.indexOf('.');
-  if (/^50*$/.test(exact.slice(dot + 1 + ndigits))) {
-    const last = exact.charCodeAt(ndigits === 0 ? dot - 1 : dot + ndigits) - 48;
-    const mag = last % 2 === 1 ? Number(ax.toFixed(ndigits)) : Number(exact.slice(0, dot + 1 + ndigits));
-    return x < 0 ? -mag : mag;
-  }
-  return Number(x.toFixed(ndigits));
-}
-
-/** Python's `repr(float)`: shortest round-trip digits, `1.0` for integral values, `1e-05` style exponents. */
-export function pyFloatRepr(x: number): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
-  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  const ax = Math.abs(x);
-  if (ax >= 1e16 || ax < 1e-4) {
-    // Python: mantissa + 'e' + sign + at least two exponent digits.
-    const [m, e] = x.toExponential().split('e');
-    const exp = Number(e);
-    return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  }
-  const s = String(x);
-  return s.includes('.') || s.includes('e') ? s : `${s}.0`;
-}
-
-/**
  * The seed's string form of a metric list: `[('f1_macro', 0.5123), ('f1_Nucleoplasm', 0.8612), ..., ('acc', 0.9634)]`,
  * i.e. Python's `str([(name, round(value, 4)), ...])`. This string goes into summary.json and threshold.json.
  */
@@ -128,12 +95,6 @@ export function formatMetricList(metrics: readonly Metric[], ndigits = 4): strin
   return `[${metrics.map(([name, v]) => `(${pyStrRepr(name)}, ${pyFloatRepr(pyRound(v, ndigits))})`).join(', ')}]`;
 }
 
-/** Python's repr of a str (enough for metric names: single quotes unless the text holds one). */
-function pyStrRepr(s: string): string {
-  const esc = (t: string) => t.replace(/\\/g, '\\\\');
-  if (s.includes("'") && !s.includes('"')) return `"${esc(s)}"`;
-  return `'${esc(s).replace(/'/g, "\\'")}'`;
-}
 
 /** scikit-learn's per-class scores for one class. */
 export interface ClassScore {

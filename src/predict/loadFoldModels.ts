@@ -1,7 +1,7 @@
 import type { HpaicConfig } from '../config/schema.js';
 import type { Module } from '../nn/Module.js';
 import { RunFolder, type FoldPaths } from '../run/runFolder.js';
-import { buildModel } from '../train/train.js';
+import { buildModel } from '../run/buildModel.js';
 import { loadWeights } from '../models/weights.js';
 import { CheckpointError } from '../errors.js';
 

@@ -9,13 +9,13 @@
  */
 import type { Module } from '../nn/Module.js';
 import type { DataLoader } from '../data/loader/DataLoader.js';
-import type { AugOp } from '../data/image/augment.js';
+import type { AugOp } from '../data/image/augOps.js';
 import type { TtaPipeline } from '../data/image/tta.js';
 import { NUM_CLASSES } from '../data/tables/labels.js';
 import type { Tensor } from '../tensor/Tensor.js';
 import { cat, tensor } from '../tensor/creation.js';
 import { noGrad, tidy } from '../tensor/scope.js';
-import { batchTensors } from '../train/runEpoch.js';
+import { batchTensors } from '../run/batchTensors.js';
 import { Progress } from '../io/text/progress.js';
 import { type InputNorm, normalizeInput } from '../models/inputNorm.js';
 

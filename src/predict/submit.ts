@@ -6,7 +6,7 @@
  */
 import type { HpaicConfig } from '../config/schema.js';
 import { DataLoader } from '../data/loader/DataLoader.js';
-import type { AugOp } from '../data/image/augment.js';
+import type { AugOp } from '../data/image/augOps.js';
 import { buildTtaList, takeTta, ttaWeights, type TtaOptions } from '../data/image/tta.js';
 import { loadDataset } from '../run/prepareData.js';
 import { resolveDevice } from '../run/resolveDevice.js';

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { DataError } from '../errors.js';
 import { CLASS_NAMES, NUM_CLASSES } from '../data/tables/labels.js';
-import { F1Accumulator, formatMetricList, pyFloatRepr, type Metric } from '../metrics/f1.js';
+import { F1Accumulator, formatMetricList, type Metric } from '../metrics/f1.js';
+import { pyFloatRepr } from '../io/text/pyRepr.js';
 import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
 import { pythonJsonDumps } from '../io/text/pythonJsonDumps.js';
 import { binarize, sigmoid32, type Thresholds } from './binarize.js';

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { HpaicConfig } from '../config/schema.js';
+import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
 
 /**
  * The run folder layout, the seed's (seed-spec §9.3, §11.3, §12) plus hpaic's extra files:
@@ -121,4 +123,14 @@ export class RunFolder {
   lrFinderPlot(format: 'png' | 'svg' = 'png'): string {
     return join(this.root, `${RUN_FILES.lrFinderPlot}.${format}`);
   }
+}
+
+/** The file name of the resolved config inside a run folder. */
+export const RESOLVED_CONFIG_FILE = RUN_FILES.resolvedConfig;
+
+/** Write the resolved config to `<runDir>/config.resolved.json` (atomically); returns the file path. */
+export function saveResolvedConfig(runDir: string, config: HpaicConfig): string {
+  const file = join(runDir, RESOLVED_CONFIG_FILE);
+  writeFileAtomic(file, JSON.stringify(config, null, 4) + '\n');
+  return file;
 }

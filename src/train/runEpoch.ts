@@ -6,13 +6,13 @@
 import type { Module } from '../nn/Module.js';
 import type { Optimizer } from '../optim/Optimizer.js';
 import type { Criterion } from '../nn/losses.js';
-import type { Batch, DataLoader } from '../data/loader/DataLoader.js';
-import { tensor } from '../tensor/creation.js';
+import type { DataLoader } from '../data/loader/DataLoader.js';
+import { batchTensors } from '../run/batchTensors.js';
 import { tidy, noGrad } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/Tensor.js';
 import { F1Accumulator, type Metric } from '../metrics/f1.js';
 import { Progress } from '../io/text/progress.js';
-import { type InputNorm, normalizeInput } from '../models/inputNorm.js';
+import type { InputNorm } from '../models/inputNorm.js';
 
 export interface EpochResult {
   loss: number;
@@ -36,19 +36,6 @@ export interface RunEpochOptions {
   epoch: number;
   label: string;
   quiet?: boolean;
-}
-
-/** The batch's images and targets as tensors on the training device. */
-export function batchTensors(batch: Batch, device: string, channelsLast: boolean, inputNorm: InputNorm | null = null): { x: Tensor; y: Tensor } {
-  let x = tensor(batch.images, batch.shape);
-  let y = tensor(batch.targets, [batch.shape[0], batch.targets.length / batch.shape[0]]);
-  if (device !== 'cpu') {
-    x = x.to(device);
-    y = y.to(device);
-  }
-  if (inputNorm) x = normalizeInput(x, inputNorm);
-  if (channelsLast) x = x.channelsLast();
-  return { x, y };
 }
 
 export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {

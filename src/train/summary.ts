@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { CheckpointError } from '../errors.js';
 import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
-import { formatMetricList, pyFloatRepr, type Metric } from '../metrics/f1.js';
+import { formatMetricList, type Metric } from '../metrics/f1.js';
+import { pyFloatRepr } from '../io/text/pyRepr.js';
 
 /** Parse the seed's metric-list string (`formatMetricList`) back into pairs (values are the rounded ones). */
 export function parseMetricList(text: string): Metric[] {

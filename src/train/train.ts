@@ -12,27 +12,21 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { HpaicConfig } from '../config/schema.js';
-import { saveResolvedConfig } from '../config/loadConfig.js';
-import { createModel } from '../models/registry.js';
-import type { Module } from '../nn/Module.js';
-import { Adam } from '../optim/Adam.js';
-import { SGD } from '../optim/SGD.js';
-import type { Optimizer } from '../optim/Optimizer.js';
 import { manualSeed, setNumThreads } from '../tensor/runtime.js';
 import { liveTensors } from '../tensor/scope.js';
 import { DataLoader, shuffledOrder } from '../data/loader/DataLoader.js';
 import { WeightedSampler, sampleWeights, type SampleWeightMode } from '../data/tables/sampler.js';
-import { hashSeed, seededRandom } from '../data/loader/seededRandom.js';
+import { hashSeed, seededRandom } from '../data/tables/seededRandom.js';
 import { NUM_CLASSES } from '../data/tables/labels.js';
 import { formatMetricList, type Metric } from '../metrics/f1.js';
 import { loadWeights, saveWeights, modelStateRecords, loadStateRecords } from '../models/weights.js';
-import { loadPretrained } from '../models/pretrained.js';
 import type { StateDict } from '../io/weights/StoredTensor.js';
 import { EarlyStopping, improvesOn } from '../optim/EarlyStopping.js';
 import { ReduceLROnPlateau } from '../optim/ReduceLROnPlateau.js';
 import { cosineLr } from '../optim/cosineLr.js';
 import { configChanges } from '../config/configChanges.js';
-import { RunFolder, type FoldPaths } from '../run/runFolder.js';
+import { buildModel, createOptimizer } from '../run/buildModel.js';
+import { RunFolder, saveResolvedConfig, type FoldPaths } from '../run/runFolder.js';
 import { readHistory, writeHistory, writeSummary, summaryFromHistory, metricValue, type TrainingHistory, type EpochRecord } from './summary.js';
 import { foldProgress } from './foldProgress.js';
 import { writeCurves } from './plotCurves.js';
@@ -64,19 +58,6 @@ export interface TrainResult {
   /** Mean over the folds of the best epoch's metrics (the seed's "K-fold average" lines). */
   averageTrain: Metric[];
   averageVal: Metric[];
-}
-
-/** The model of a config with its initial weights (pretrained when `model.pretrained` is set). */
-export async function buildModel(config: HpaicConfig, log?: (line: string) => void): Promise<Module> {
-  const model = createModel(config.model.name, { numClasses: NUM_CLASSES, inChannels: config.model.in_channels, head: config.model.head, dropoutP: config.model.dropout_p });
-  // ImageNet weights: the body is loaded (first conv adapted to in_channels), the classifier stays fresh.
-  if (config.model.pretrained) await loadPretrained(model, config.model.pretrained, { inChannels: config.model.in_channels, numClasses: NUM_CLASSES, log });
-  return model;
-}
-
-export function createOptimizer(config: HpaicConfig, model: Module): Optimizer {
-  const { name, lr, weight_decay } = config.optim;
-  return name === 'adam' ? new Adam(model.parameters(), { lr, weightDecay: weight_decay }) : new SGD(model.parameters(), { lr, momentum: 0.9, weightDecay: weight_decay });
 }
 
 function meanMetrics(lists: Metric[][]): Metric[] {

@@ -7,8 +7,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pythonSkip, runPython, tempDir } from '../helpers/env.js';
-import { type AugOp, type HwcImage, applyOps, resizeBilinear } from '../../src/data/image/augment.js';
-import { seededRandom } from '../../src/data/loader/seededRandom.js';
+import { type AugOp, applyOps } from '../../src/data/image/augOps.js';
+import { type HwcImage } from '../../src/data/image/hwcImage.js';
+import { resizeBilinear } from '../../src/data/image/resize.js';
+import { seededRandom } from '../../src/data/tables/seededRandom.js';
 
 const skip = pythonSkip('torchvision', 'PIL', 'numpy');
 

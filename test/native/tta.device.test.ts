@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTtaList } from '../../src/data/image/tta.js';
-import { applyOps, toFloatCHW, type HwcImage } from '../../src/data/image/augment.js';
+import { applyOps } from '../../src/data/image/augOps.js';
+import { toFloatCHW } from '../../src/data/image/toFloat.js';
+import { type HwcImage } from '../../src/data/image/hwcImage.js';
 import { applyOpsOnDevice, ttaOnDevice } from '../../src/predict/predict.js';
 import { tensor } from '../../src/tensor/index.js';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DataLoader, shuffledOrder, type Batch } from '../../src/data/loader/DataLoader.js';
 import { Hdf5Store, Hdf5Writer } from '../../src/data/store/Hdf5Store.js';
-import { toFloatCHW } from '../../src/data/image/augment.js';
+import { toFloatCHW } from '../../src/data/image/toFloat.js';
 import { applyChannelFilter } from '../../src/data/image/channelFilter.js';
 import { transformImage, type SamplePipeline } from '../../src/data/loader/sampleTransform.js';
 import { tempDir } from '../helpers/env.js';

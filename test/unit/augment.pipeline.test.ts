@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type HwcImage, applyOps, drawTrainOps, hflip, rotate, toFloatCHW, trainAugmentation, transpose, vflip, applyOp, type AugOp } from '../../src/data/image/augment.js';
-import { hashSeed, mulberry32, seededRandom } from '../../src/data/loader/seededRandom.js';
+import { type HwcImage } from '../../src/data/image/hwcImage.js';
+import { applyOps, drawTrainOps, trainAugmentation, applyOp, type AugOp } from '../../src/data/image/augOps.js';
+import { hflip, transpose, vflip } from '../../src/data/image/dihedral.js';
+import { rotate } from '../../src/data/image/rotate.js';
+import { toFloatCHW } from '../../src/data/image/toFloat.js';
+import { hashSeed, mulberry32, seededRandom } from '../../src/data/tables/seededRandom.js';
 
 const img = (h: number, w: number, c: number): HwcImage => ({ data: Uint8Array.from({ length: h * w * c }, (_, i) => (i * 61 + 7) % 256), height: h, width: w, channels: c });
 
@@ -63,7 +67,7 @@ test('rotate 0 is the identity, rotate 360k likewise; toFloatCHW is /255 planar'
 });
 
 test('augmentToFloatCHW (fused loader path) = toFloatCHW(applyOps(pick channels)) for random op lists', async () => {
-  const { augmentToFloatCHW } = await import('../../src/data/image/augment.js');
+  const { augmentToFloatCHW } = await import('../../src/data/image/toFloat.js');
   const { buildTtaList } = await import('../../src/data/image/tta.js');
   const rng = seededRandom(77);
   const kinds = ['hflip', 'vflip', 'transpose', 'rotate', 'brightness', 'contrast', 'saturation', 'hue'] as const;

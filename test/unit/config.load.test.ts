@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT, tempDir } from '../helpers/env.js';
-import { loadConfig, parseConfig, parseOverride, saveResolvedConfig } from '../../src/config/loadConfig.js';
+import { loadConfig, parseConfig, parseOverride } from '../../src/config/loadConfig.js';
+import { saveResolvedConfig } from '../../src/run/runFolder.js';
 import { ConfigError } from '../../src/errors.js';
 import { jsonErrorPosition } from '../../src/config/jsonErrorPosition.js';
 

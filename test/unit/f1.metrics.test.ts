@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F1Accumulator, METRIC_NAMES, formatMetricList, pyFloatRepr, pyRound, scoreMultiLabel } from '../../src/metrics/f1.js';
+import { F1Accumulator, METRIC_NAMES, formatMetricList, scoreMultiLabel } from '../../src/metrics/f1.js';
+import { pyFloatRepr, pyRound } from '../../src/io/text/pyRepr.js';
 import type { Metric } from '../../src/metrics/f1.js';
 import { pythonSkip, runPython } from '../helpers/env.js';
 

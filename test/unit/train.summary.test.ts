@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pythonSkip, runPython, tempDir } from '../helpers/env.js';
-import { formatMetricList, pyRound, type Metric } from '../../src/metrics/f1.js';
+import { formatMetricList, type Metric } from '../../src/metrics/f1.js';
+import { pyRound } from '../../src/io/text/pyRepr.js';
 import { formatSummaryJson, parseMetricList, readHistory, readSummary, summaryFromHistory, writeHistory, writeSummary, type TrainingHistory } from '../../src/train/summary.js';
 import { RunFolder, discoverFolds, foldDirName } from '../../src/run/runFolder.js';
 

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyTta, buildTtaList, takeTta, ttaWeights } from '../../src/data/image/tta.js';
-import { applyOps, hflip, transpose, vflip, type HwcImage } from '../../src/data/image/augment.js';
+import { applyOps } from '../../src/data/image/augOps.js';
+import { hflip, transpose, vflip } from '../../src/data/image/dihedral.js';
+import { type HwcImage } from '../../src/data/image/hwcImage.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
 
 test('default TTA list: the 15 pipelines in the seed-spec §10.2 order', () => {

@@ -13,8 +13,10 @@
  * semantics, `h` ≤ 0.5), so hue TTA works.
  */
 import { ConfigError, UsageError } from '../../errors.js';
-import { type AugOp, type HwcImage, type ImageSize, applyOps, resizeBilinear } from './augment.js';
-import { type Rng, seededRandom } from '../loader/seededRandom.js';
+import { type AugOp, applyOps } from './augOps.js';
+import { type HwcImage, type ImageSize } from './hwcImage.js';
+import { resizeBilinear } from './resize.js';
+import { type Rng, seededRandom } from '../tables/seededRandom.js';
 
 /** The TTA deltas (make_submission's `--brightness --contrast --hue --saturation --degrees`). */
 export interface TtaOptions {

@@ -15,7 +15,7 @@ import { NUM_CLASSES } from '../tables/labels.js';
 import type { LoaderRequest, LoaderResponse, LoaderWorkerData, SerializedError } from './loaderWorker.js';
 import { type StoreDescriptor, openStore } from '../store/openStore.js';
 import { type SamplePipeline, type SampleRequest, type SampleTransform, loadSamples, sampleShape, takeBuffer } from './sampleTransform.js';
-import { type Rng, seededRandom, shuffleInPlace } from './seededRandom.js';
+import { type Rng, seededRandom, shuffleInPlace } from '../tables/seededRandom.js';
 
 /** Options of a {@link DataLoader}. */
 export interface DataLoaderOptions {

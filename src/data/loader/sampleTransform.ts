@@ -3,11 +3,14 @@
  * Shared by the main thread (`workers: 0`) and the loader worker threads, so both produce identical bytes.
  */
 import { UsageError } from '../../errors.js';
-import { type AugOp, type HwcImage, type ImageSize, applyOps, augmentToFloatCHW, drawTrainOps, resizeBilinear } from '../image/augment.js';
+import { type AugOp, applyOps, drawTrainOps } from '../image/augOps.js';
+import { type HwcImage, type ImageSize } from '../image/hwcImage.js';
+import { augmentToFloatCHW } from '../image/toFloat.js';
+import { resizeBilinear } from '../image/resize.js';
 import { applyChannelFilter, filterChannelCount, parseChannelFilter } from '../image/channelFilter.js';
 import { checkStoredName } from '../store/checkStoredName.js';
 import type { ImageStore } from '../store/ImageStore.js';
-import { seededRandom } from './seededRandom.js';
+import { seededRandom } from '../tables/seededRandom.js';
 
 /** The per-sample transform of a loader; plain data, so it can be posted to worker threads. */
 export type SampleTransform =

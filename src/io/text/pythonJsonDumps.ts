@@ -1,4 +1,4 @@
-import { pyFloatRepr } from '../../metrics/f1.js';
+import { pyFloatRepr } from './pyRepr.js';
 
 export interface PythonJsonOptions {
   /** Spaces per level (Python's `indent`). Default 4. */
