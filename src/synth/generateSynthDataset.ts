@@ -1,7 +1,7 @@
 /**
  * `hpaic synth`: a synthetic HPA-like dataset in the Kaggle layout, deterministic for a seed.
  */
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../workers/startWorker.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -123,19 +123,9 @@ export async function generateSynthDataset(opts: SynthOptions): Promise<SynthRes
   return { out: opts.out, train, test, size, seed, minClassFrac, workers: Math.max(1, workers), seconds: (Date.now() - start) / 1000 };
 }
 
-/** A worker thread running synthWorker (through tsx when hpaic runs from its TypeScript sources). */
-function startWorker(data: SynthRender): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(`./synthWorker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  if (!fromSource) return new Worker(url, { workerData: data });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(code, { eval: true, workerData: data });
-}
-
 async function runInWorkers(jobs: SynthJob[], n: number, data: SynthRender, onDone: (k: number) => void): Promise<void> {
   let next = 0;
-  const pool = Array.from({ length: n }, () => startWorker(data));
+  const pool = Array.from({ length: n }, () => startWorker(import.meta.url, 'synthWorker', { workerData: data }));
   try {
     await Promise.all(
       pool.map(

@@ -49,7 +49,7 @@ with zipfile.ZipFile(d + '/many.zip', 'w') as z:
     bytes[at] ^= 0xff;
     writeFileSync(join(dir, 'c.zip'), bytes);
     const c = await ZipReader.open(join(dir, 'c.zip'));
-    await assert.rejects(c.read('stored.bin'), /c\.zip:stored\.bin: CRC-32 mismatch/);
+    await assert.rejects(c.read('stored.bin'), /c\.zip:stored\.bin: fails its CRC-32 check/);
     await c.close();
     writeFileSync(join(dir, 'd.zip'), 'not a zip at all');
     await assert.rejects(ZipReader.open(join(dir, 'd.zip')), /d\.zip: not a zip archive/);

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { startWorker } from '../../workers/startWorker.js';
 import { pilResizeLanczos, pilRgbToL } from '../image/pilResize.js';
 
 /** One resize: interleaved 8-bit `width × height × channels` → `size × size` (then luma when `luma`). */
@@ -28,7 +29,7 @@ export class ResizePool {
 
   constructor(readonly threads: number) {
     for (let i = 0; i < threads; i++) {
-      const w = spawnResizeWorker();
+      const w = startWorker(import.meta.url, 'resizeWorker');
       w.on('message', (m: { id: number; out?: Uint8Array; error?: string }) => {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
@@ -89,10 +90,3 @@ export class ResizePool {
   }
 }
 
-/** Start a worker; from the TypeScript sources (tsx) the worker registers tsx first, as DataLoader does. */
-function spawnResizeWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./resizeWorker.js', import.meta.url));
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./resizeWorker.ts', import.meta.url).href;
-  return new Worker(`import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
-}

@@ -9,6 +9,7 @@
  * position in the epoch), so the bytes are identical for any worker count.
  */
 import { Worker } from 'node:worker_threads';
+import { startWorker } from '../../workers/startWorker.js';
 import { DataError, HpaicError, UsageError } from '../../errors.js';
 import type { ImageStore } from '../store/ImageStore.js';
 import { NUM_CLASSES } from '../tables/labels.js';
@@ -78,19 +79,6 @@ function deserializeError(e: SerializedError): Error {
   if (e.hint && err instanceof HpaicError) err.hint = e.hint;
   if (!(err instanceof HpaicError)) err.name = e.name;
   return err;
-}
-
-/**
- * Start one loader worker. The built package runs `loaderWorker.js` next to this file. Running from source
- * (tsx), a worker does not inherit tsx's module hooks on Node 20, so a small bootstrap registers them in the
- * worker first and then imports `loaderWorker.ts`.
- */
-function spawnLoaderWorker(workerData: LoaderWorkerData, name: string): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./loaderWorker.js', import.meta.url), { workerData, name });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./loaderWorker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData, name });
 }
 
 /** 0..n−1. */
@@ -302,7 +290,7 @@ export class DataLoader {
     if (this.pool) return this.pool;
     const workerData: LoaderWorkerData = { kind: 'hpaic-loader', store: this.opts.store, pipeline: this.pipeline, where: this.where() };
     this.pool = Array.from({ length: this.workers }, (_, w) => {
-      const worker = spawnLoaderWorker(workerData, `hpaic-loader-${w}`);
+      const worker = startWorker(import.meta.url, 'loaderWorker', { workerData, name: `hpaic-loader-${w}` });
       this.outstanding[w] = 0;
       worker.unref(); // idle workers never keep the process alive; ref'd while a batch is outstanding
       worker.on('message', (msg: LoaderResponse) => this.onMessage(w, msg));

@@ -6,133 +6,48 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { crc32, inflateRawSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import { CheckpointError } from '../../errors.js';
 import { isStoredTensor, type StateDict, type StoredTensor } from './StoredTensor.js';
 import { pickleTorch, unpickle, type PickleInput, type PickleValue } from './pickle.js';
 import { writeChunksAtomic } from '../text/writeChunksAtomic.js';
+import { ZipReader } from '../zip/zipReader.js';
 
+const ZIP32_LIMIT = 0xffffffff;
+const ALIGNMENT = 64; // torch aligns every record's bytes so they can be memory-mapped
 const LOCAL_SIG = 0x04034b50;
 const CENTRAL_SIG = 0x02014b50;
 const EOCD_SIG = 0x06054b50;
-const ALIGNMENT = 64; // torch aligns every record's bytes so they can be memory-mapped
-const ZIP32_LIMIT = 0xffffffff;
 
 const LEGACY_HINT = 'convert it in Python (PyTorch ≥ 1.6): torch.save(torch.load(f), f2), then load f2';
 
-interface ZipEntry {
-  name: string;
-  method: number;
-  crc: number;
-  compressedSize: number;
-  size: number;
-  localOffset: number;
-}
-
-/** Random access to the checkpoint file: reads only the records it needs, each into its own buffer. */
-class ZipReader {
-  readonly entries = new Map<string, ZipEntry>();
-  private readonly fd: number;
-  readonly size: number;
-
-  constructor(readonly path: string) {
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (err) {
-      throw new CheckpointError(`cannot open checkpoint ${path}: ${(err as Error).message}`, { cause: err });
-    }
-    this.size = fstatSync(this.fd).size;
+/** Refuse what is not a torch.save zip (empty, legacy pickle, safetensors, other bytes) with a message that says what it is. */
+function identifyCheckpoint(path: string): void {
+  const fail = (message: string): never => {
+    throw new CheckpointError(`${path}: ${message}`);
+  };
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new CheckpointError(`cannot open checkpoint ${path}: ${(err as Error).message}`, { cause: err });
   }
-
-  close(): void {
-    closeSync(this.fd);
+  const head = new Uint8Array(9);
+  let n: number;
+  try {
+    if (fstatSync(fd).size === 0) fail('the file is empty (0 bytes); it is not a PyTorch checkpoint');
+    n = readSync(fd, head, 0, 9, 0);
+  } finally {
+    closeSync(fd);
   }
-
-  fail(message: string, hint?: string): never {
-    throw new CheckpointError(`${this.path}: ${message}`, hint ? { hint } : undefined);
-  }
-
-  read(position: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(this.fd, out, done, length - done, position + done);
-      if (n === 0) this.fail(`the file ends at byte ${this.size} inside a record that needs bytes up to ${position + length}; the file is truncated`);
-      done += n;
-    }
-    return out;
-  }
-
-  /** Identify the format, then read the central directory. */
-  open(): void {
-    if (this.size === 0) this.fail('the file is empty (0 bytes); it is not a PyTorch checkpoint');
-    const head = this.read(0, Math.min(9, this.size));
-    if (head[0] === 0x80) {
-      this.fail(`this is a legacy (pre-1.6, non-zip) PyTorch checkpoint, which hpaic cannot read; ${LEGACY_HINT}`);
-    }
-    if (head.length === 9 && head[8] === 0x7b) this.fail('this is a safetensors file, not a torch.save checkpoint; read it with readSafetensors or readWeights');
-    if (!(head.length >= 4 && dv(head).getUint32(0, true) === LOCAL_SIG)) {
-      this.fail(`not a PyTorch checkpoint: it starts with bytes ${hex(head.subarray(0, 4))}, not a zip archive (torch.save since 1.6)`);
-    }
-    // End of central directory: 22 bytes plus up to 64 KiB of comment, at the end of the file.
-    const tailLen = Math.min(this.size, 22 + 0xffff);
-    const tail = this.read(this.size - tailLen, tailLen);
-    const t = dv(tail);
-    let eocd = -1;
-    for (let i = tail.length - 22; i >= 0; i--) {
-      if (t.getUint32(i, true) === EOCD_SIG) { eocd = i; break; }
-    }
-    if (eocd < 0) this.fail(`truncated or damaged checkpoint: no zip end-of-central-directory record in the last ${tailLen} bytes (file size ${this.size})`);
-    const count = t.getUint16(eocd + 10, true);
-    const cdSize = t.getUint32(eocd + 12, true);
-    const cdOffset = t.getUint32(eocd + 16, true);
-    // torch always adds a zip64 end record; only saturated 32-bit fields mean the zip64 values are needed.
-    const zip64 = count === 0xffff || cdSize === ZIP32_LIMIT || cdOffset === ZIP32_LIMIT;
-    if (zip64) this.fail('the checkpoint is a zip64 archive (4 GB or more), which hpaic does not read', 'save the weights as safetensors, or save a smaller state dict');
-    const eocdPos = this.size - tailLen + eocd;
-    if (cdOffset + cdSize > eocdPos) this.fail(`truncated or damaged checkpoint: the zip central directory (bytes ${cdOffset}–${cdOffset + cdSize}) runs past its end record at byte ${eocdPos}`);
-    const cd = this.read(cdOffset, cdSize);
-    const c = dv(cd);
-    let p = 0;
-    for (let i = 0; i < count; i++) {
-      if (p + 46 > cd.length || c.getUint32(p, true) !== CENTRAL_SIG) this.fail(`damaged checkpoint: zip central directory entry ${i} of ${count} is malformed`);
-      const nameLen = c.getUint16(p + 28, true);
-      const extraLen = c.getUint16(p + 30, true);
-      const commentLen = c.getUint16(p + 32, true);
-      const entry: ZipEntry = {
-        method: c.getUint16(p + 10, true),
-        crc: c.getUint32(p + 16, true),
-        compressedSize: c.getUint32(p + 20, true),
-        size: c.getUint32(p + 24, true),
-        localOffset: c.getUint32(p + 42, true),
-        name: Buffer.from(cd.subarray(p + 46, p + 46 + nameLen)).toString('utf8'),
-      };
-      if (entry.size === ZIP32_LIMIT || entry.compressedSize === ZIP32_LIMIT || entry.localOffset === ZIP32_LIMIT) {
-        this.fail(`record ${entry.name} uses zip64 (4 GB or more), which hpaic does not read`);
-      }
-      this.entries.set(entry.name, entry);
-      p += 46 + nameLen + extraLen + commentLen;
-    }
-  }
-
-  /** A record's bytes, CRC-checked. */
-  entry(e: ZipEntry): Uint8Array {
-    const local = this.read(e.localOffset, 30);
-    const l = dv(local);
-    if (l.getUint32(0, true) !== LOCAL_SIG) this.fail(`damaged checkpoint: no zip local header for ${e.name} at byte ${e.localOffset}`);
-    const start = e.localOffset + 30 + l.getUint16(26, true) + l.getUint16(28, true);
-    if (start + e.compressedSize > this.size) {
-      this.fail(`truncated checkpoint: record ${e.name} needs bytes up to ${start + e.compressedSize} but the file has ${this.size}`);
-    }
-    let data = this.read(start, e.compressedSize);
-    if (e.method === 8) data = new Uint8Array(inflateRawSync(data));
-    else if (e.method !== 0) this.fail(`record ${e.name} uses zip compression method ${e.method}; only stored (0) and deflate (8) are supported`);
-    if (data.length !== e.size) this.fail(`damaged checkpoint: record ${e.name} has ${data.length} bytes, the zip directory says ${e.size}`);
-    const crc = crc32(data) >>> 0;
-    if (crc !== e.crc >>> 0) this.fail(`damaged checkpoint: record ${e.name} fails its CRC-32 check (stored ${hex32(e.crc)}, computed ${hex32(crc)})`);
-    return data;
+  if (head[0] === 0x80) fail(`this is a legacy (pre-1.6, non-zip) PyTorch checkpoint, which hpaic cannot read; ${LEGACY_HINT}`);
+  if (n === 9 && head[8] === 0x7b) fail('this is a safetensors file, not a torch.save checkpoint; read it with readSafetensors or readWeights');
+  if (!(n >= 4 && dv(head).getUint32(0, true) === LOCAL_SIG)) {
+    fail(`not a PyTorch checkpoint: it starts with bytes ${hex(head.subarray(0, Math.min(4, n)))}, not a zip archive (torch.save since 1.6)`);
   }
 }
+
+const checkpointError = (where: string, message: string, hint?: string): CheckpointError => new CheckpointError(`${where}: ${message}`, hint ? { hint } : undefined);
 
 /**
  * Read a `torch.save` checkpoint (zip format). Returns the saved value tree: tensors (and nn.Parameters) as
@@ -142,31 +57,33 @@ class ZipReader {
  * and TorchScript archives are refused with a message that says how to convert them.
  */
 export function readTorchFile(path: string): PickleValue {
-  const zip: ZipReader = new ZipReader(path); // typed so that zip.fail() narrows
+  identifyCheckpoint(path);
+  const zip = ZipReader.openSync(path, { error: checkpointError });
+  const fail: (message: string, hint?: string) => never = (message, hint) => {
+    throw checkpointError(path, message, hint);
+  };
   try {
-    zip.open();
-    const names = [...zip.entries.keys()];
+    const names = zip.names();
     // TorchScript archives also hold a data.pkl, but theirs pickles the module's code objects.
     if (names.some((n) => /^[^/]+\/(constants\.pkl|code\/)/.test(n))) {
-      zip.fail('this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint', 'in Python: torch.save(torch.jit.load(f).state_dict(), f2)');
+      fail('this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint', 'in Python: torch.save(torch.jit.load(f).state_dict(), f2)');
     }
     const pkl = names.find((n) => /^[^/]+\/data\.pkl$/.test(n));
     if (!pkl) {
-      zip.fail(`not a PyTorch checkpoint: the zip archive has no <archive>/data.pkl record (it has ${names.slice(0, 5).join(', ') || 'no records'})`);
+      fail(`not a PyTorch checkpoint: the zip archive has no <archive>/data.pkl record (it has ${names.slice(0, 5).join(', ') || 'no records'})`);
     }
     const prefix = pkl.slice(0, -'data.pkl'.length);
     const byteorder = zip.entries.get(`${prefix}byteorder`);
-    if (byteorder && Buffer.from(zip.entry(byteorder)).toString('utf8').trim() !== 'little') {
-      zip.fail('the checkpoint was written on a big-endian machine; hpaic reads little-endian checkpoints only');
+    if (byteorder && Buffer.from(zip.readSync(byteorder.name)).toString('utf8').trim() !== 'little') {
+      fail('the checkpoint was written on a big-endian machine; hpaic reads little-endian checkpoints only');
     }
-    return unpickle(zip.entry(zip.entries.get(pkl)!), {
+    return unpickle(zip.readSync(pkl), {
       source: `${path} (${pkl})`,
       loadStorage: (key, byteLength) => {
         const name = `${prefix}data/${key}`;
-        const e = zip.entries.get(name);
-        if (!e) zip.fail(`the checkpoint refers to storage record ${name}, which the archive lacks`);
-        const data = zip.entry(e);
-        if (data.length < byteLength) zip.fail(`record ${name} has ${data.length} bytes but its tensor needs ${byteLength}`);
+        if (!zip.has(name)) fail(`the checkpoint refers to storage record ${name}, which the archive lacks`);
+        const data = zip.readSync(name);
+        if (data.length < byteLength) fail(`record ${name} has ${data.length} bytes but its tensor needs ${byteLength}`);
         return data;
       },
     });
@@ -334,7 +251,4 @@ function dv(b: Uint8Array): DataView {
 }
 function hex(b: Uint8Array): string {
   return [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
-}
-function hex32(x: number): string {
-  return `0x${(x >>> 0).toString(16).padStart(8, '0')}`;
 }
