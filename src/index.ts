@@ -1,89 +1,33 @@
 /**
- * hpaic's public library API. See README.md ("Library") and docs/interfaces.md for the contracts.
+ * hpaic's public library API. See README.md ("Library", "A k-fold run from a script") and docs/interfaces.md for
+ * the contracts. The same names, grouped by layer (docs/architecture.md), are importable from subpaths:
+ * `hpaic/tensor`, `hpaic/nn`, `hpaic/optim`, `hpaic/models`, `hpaic/io`, `hpaic/config`, `hpaic/data`,
+ * `hpaic/metrics`, `hpaic/run`, `hpaic/train`, `hpaic/predict`, `hpaic/plot`, `hpaic/synth`.
  */
 export * from './errors.js';
-// The engine: tensors, layers, optimizers, models and their weights.
+
+// Workflows: each `hpaic` command as one function taking a resolved config (loadConfig) or options.
+export { convertKaggle, type ConvertOptions, type ConvertResult } from './data/ingest/convertKaggle.js';
+export { downloadHpav18, type DownloadHpav18Options, type DownloadHpav18Result } from './data/ingest/downloadHpav18.js';
+export { train, type TrainOptions, type TrainResult, type FoldScores } from './train/train.js';
+export { lrFind, type LrFindOptions } from './train/lrFind.js';
+export { findThresholds } from './predict/findThresholds.js';
+export { submit, type SubmitOptions } from './predict/submit.js';
+export { ensembleCsv as ensemble } from './predict/ensembleCsv.js';
+export { scoreFiles as score } from './metrics/scoreFiles.js';
+
+// The library, layer by layer.
 export { Tensor, type Device, type Operand, type DType, tensor, fromBytes, zeros, ones, empty, full, rand, randn, arange, randperm, cat, stack, where, tidy, keep, noGrad, liveTensors, setNumThreads, getNumThreads, manualSeed, cudaAvailable, cudaDeviceCount, engineInfo, F } from './tensor/index.js';
 export * as nn from './nn/index.js';
 export { Module } from './nn/Module.js';
-export { Optimizer, Adam, SGD, type OptimizerState, type AdamOptions, type SGDOptions } from './optim/index.js';
-export { createModel, registerModel, listModels, type ModelOptions, type ModelBuilder } from './models/registry.js';
-export { ResNet, resnet18, resnet34, resnet50, resnet101, resnet152, type ResNetOptions } from './models/resnet.js';
-export { adaptiveHead, type HeadKind } from './models/heads.js';
-export { BNInception, bninception, type BNInceptionOptions } from './models/bninception.js';
-export { SEResNet, seResnet50, type SEResNetOptions } from './models/seResnet.js';
-export { InceptionV3, inceptionV3, INCEPTION_V3_MIN_SIZE, type InceptionV3Options } from './models/inceptionV3.js';
-export { adaptInputConv, ADAPT_INPUT_CONV_RULE } from './models/adaptInputConv.js';
-export { WEIGHT_CATALOGUE, weightEntry, weightEntries, normalizationFor, type WeightEntry, type Normalization } from './models/weightCatalogue.js';
-export { loadPretrained, importPretrained, guessArchitecture, type PretrainedReport, type ImportPretrainedOptions } from './models/pretrained.js';
-export { loadWeights, saveWeights, toStored, fromStored, modelStateRecords, loadStateRecords } from './models/weights.js';
-export { type StoredDType, type StoredTensor, type StateDict, DTYPE_SIZE, numelOf, isStoredTensor } from './io/weights/StoredTensor.js';
-export { OrderedDict, type PickleValue, type PickleInput } from './io/weights/pickle.js';
-export { readTorchFile, readStateDict, writeTorchFile, type ReadStateDictOptions, type WriteTorchFileOptions, STATE_DICT_WRAPPER_KEYS } from './io/weights/torchZip.js';
-export { readSafetensors, writeSafetensors, type SafetensorsContent } from './io/weights/safetensors.js';
-export { readWeights, detectWeightFormat, type WeightFormat, type WeightsContent } from './io/weights/readWeights.js';
-export * from './data/tables/labels.js';
-export * from './data/tables/csv.js';
-export type { ImageStore } from './data/store/ImageStore.js';
-export { decodeGrey, decodeRgb, decodeChannelsRgby, type DecodeGreyOptions, type GreyImage } from './data/image/decodeImage.js';
-export { decodePngSync } from './data/image/decodePngSync.js';
-export { Hdf5Store, Hdf5Writer, loadH5wasm, HDF5_COMPRESSIONS, type Hdf5Compression, type Hdf5WriterOptions } from './data/store/Hdf5Store.js';
-export { PngFolderStore, CHANNEL_COLORS, type ChannelColor } from './data/store/PngFolderStore.js';
-export { checkStoredName } from './data/store/checkStoredName.js';
-export { parseChannelFilter, applyChannelFilter, filterChannelCount } from './data/image/channelFilter.js';
-export { mulberry32, hashSeed, seededRandom, uniform, randomInt, shuffleInPlace, type Rng as RandomSource } from './data/tables/seededRandom.js';
-export { resizeBilinear } from './data/image/resize.js';
-export { hflip, vflip, transpose } from './data/image/dihedral.js';
-export { rotate } from './data/image/rotate.js';
-export { adjustBrightness, adjustContrast, adjustSaturation, adjustHue } from './data/image/colour.js';
-export { applyOp, applyOps, drawTrainOps, trainAugmentation, type AugOp } from './data/image/augOps.js';
-export { toFloatCHW, augmentToFloatCHW } from './data/image/toFloat.js';
-export { type HwcImage, type ImageSize } from './data/image/hwcImage.js';
-export { buildTtaList, takeTta, ttaWeights, applyTta, type TtaOptions, type TtaPipeline } from './data/image/tta.js';
-export { inputNormFor, normalizeInput, type InputNorm } from './models/inputNorm.js';
-export { MemoryStore } from './data/store/MemoryStore.js';
-export { openStore, type StoreDescriptor } from './data/store/openStore.js';
-export { loadSamples, sampleOps, sampleShape, transformImage, type SampleTransform, type SamplePipeline, type SampleRequest } from './data/loader/sampleTransform.js';
-export { DataLoader, sequentialOrder, shuffledOrder, type DataLoaderOptions, type Batch, type EpochOptions } from './data/loader/DataLoader.js';
-export { ZipReader, type ZipEntry } from './io/zip/zipReader.js';
-export { convertKaggle, type ConvertOptions, type ConvertResult, type SkippedSample } from './data/ingest/convertKaggle.js';
-export { downloadHpav18, hpav18Url, hpav18ToGrey, HPAV18_BASE_URL, type DownloadHpav18Options, type DownloadHpav18Result, type FailedDownload } from './data/ingest/downloadHpav18.js';
-export { pilResizeLanczos, pilRgbToL } from './data/image/pilResize.js';
-export * from './metrics/f1.js';
-export * from './metrics/scoreFiles.js';
-export * from './predict/binarize.js';
-export * from './predict/searchThresholds.js';
-export * from './predict/thresholdFile.js';
-export * from './predict/probabilityFile.js';
-export * from './predict/submissionFiles.js';
-export * from './predict/ensembleCsv.js';
-export * from './predict/applyLeak.js';
-export { pythonJsonDumps, type PythonJsonOptions } from './io/text/pythonJsonDumps.js';
-export * from './data/tables/legacyRandomState.js';
-export * from './data/tables/iterativeStratification.js';
-export * from './data/tables/folds.js';
-export * from './data/tables/foldAssignment.js';
-export * from './data/tables/concatLabelTables.js';
-export * from './data/tables/classWeights.js';
-export * from './data/tables/sampler.js';
-export * from './data/tables/samplerAnalysis.js';
-export * from './plot/barChartSvg.js';
-export { HpaicConfigSchema, channelsForFilters, type HpaicConfig, type HpaicConfigInput } from './config/schema.js';
-export { DEFAULTS as CONFIG_DEFAULTS } from './config/defaults.js';
-export { loadConfig, parseConfig, parseOverride, applyOverrides, resolveConfigPaths, type ConfigOverrides, type ParseConfigOptions } from './config/loadConfig.js';
-export { EarlyStopping, improvesOn, type EarlyStoppingOptions, type EarlyStoppingState, type MetricMode } from './optim/EarlyStopping.js';
-export { ReduceLROnPlateau, reduceLrMessage, type LrTarget, type ReduceLROnPlateauOptions, type ReduceLROnPlateauState } from './optim/ReduceLROnPlateau.js';
-export { LrRangeTest, scheduledLr, plotSlice, suggestLr, lrHistoryCsv, LR_FINDER_DIVERGED, LR_FINDER_FINISHED, type LrRangeTestOptions, type LrHistory, type LrStepMode, type LrSuggestion } from './train/lrSchedule.js';
-export { formatSummaryJson, writeSummary, readSummary, parseMetricList, metricValue, summaryFromHistory, writeHistory, readHistory, type SeedSummary, type EpochRecord, type TrainingHistory } from './train/summary.js';
-export { RunFolder, foldPaths, foldDirName, discoverFolds, saveResolvedConfig, FOLD_FILES, RUN_FILES, RESOLVED_CONFIG_FILE, type FoldPaths } from './run/runFolder.js';
-export { foldProgress, type FoldProgress } from './train/foldProgress.js';
-export { curvesSvg, writeCurves, lrFinderSvg, writeLrFinderPlot } from './train/plotCurves.js';
-export { lineChartSvg, stackedLineChartsSvg, lineChartPanel, type LineSeries, type LineChartOptions } from './plot/lineChartSvg.js';
-export { svgToPng } from './plot/svgToPng.js';
-// Synthetic HPA-like data (`hpaic synth`).
-export { generateSynthDataset, synthJobs, SYNTH_DEFAULTS, type SynthOptions, type SynthResult } from './synth/generateSynthDataset.js';
-export { synthImage, synthId, type SynthJob, type SynthSplit } from './synth/synthSample.js';
-export { type SynthChannels } from './synth/renderSample.js';
-export { renderContactSheet, writeContactSheet, compositeRgb, type ContactSheetOptions } from './synth/contactSheet.js';
-export { LabelSampler, labelTargets, MAX_MIN_CLASS_FRAC, type LabelTargets } from './synth/LabelSampler.js';
-export { REAL_ROWS, REAL_CLASS_COUNTS, REAL_LABELS_PER_ROW, REAL_PAIR_COUNTS } from './synth/labelStats.js';
+export * from './optim/index.js';
+export * from './models/index.js';
+export * from './io/index.js';
+export * from './config/index.js';
+export * from './data/index.js';
+export * from './metrics/index.js';
+export * from './run/index.js';
+export * from './train/index.js';
+export * from './predict/index.js';
+export * from './plot/index.js';
+export * from './synth/index.js';

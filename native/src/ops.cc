@@ -1,4 +1,4 @@
-// The op table: one-line thunks. Each converts its arguments, calls one ATen function and wraps the
+// The tensor ops: one-line thunks (HPAIC_OP, op.h, registers each). Each converts its arguments, calls one ATen function and wraps the
 // result. No defaults and no validation here: the TypeScript layer (src/tensor) owns both.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -10,6 +10,7 @@
 #include <vector>
 #include "AddonTensor.h"
 #include "guard.h"
+#include "op.h"
 
 namespace hpaic {
 namespace {
@@ -61,9 +62,7 @@ Napi::Value W(Info info, at::Tensor t) { return wrap(info.Env(), std::move(t)); 
 Napi::Value Num(Info info, double v) { return Napi::Number::New(info.Env(), v); }
 Napi::Value Undef(Info info) { return info.Env().Undefined(); }
 
-#define OP(name, ...) \
-  Napi::Value op_##name(Info info) __VA_ARGS__ \
-  constexpr char op_##name##_name[] = #name;
+#define OP HPAIC_OP
 
 // ---- creation and data transfer ----
 OP(fromBuffer, {
@@ -278,29 +277,6 @@ OP(version, {
 
 }  // namespace
 
-#define EXPORT(name) exports.Set(#name, Napi::Function::New<guarded<op_##name, op_##name##_name>>(env, #name))
-
-void registerOps(Napi::Env env, Napi::Object exports) {
-  EXPORT(fromBuffer); EXPORT(toBuffer); EXPORT(empty); EXPORT(zeros); EXPORT(ones); EXPORT(full);
-  EXPORT(rand); EXPORT(randn); EXPORT(randperm); EXPORT(arange); EXPORT(manualSeed);
-  EXPORT(shape); EXPORT(dtype); EXPORT(device); EXPORT(item); EXPORT(isContiguous);
-  EXPORT(requiresGrad); EXPORT(setRequiresGrad); EXPORT(grad); EXPORT(clearGrad); EXPORT(dispose); EXPORT(liveTensors);
-  EXPORT(backward); EXPORT(setGradEnabled); EXPORT(isGradEnabled);
-  EXPORT(to); EXPORT(contiguous); EXPORT(clone); EXPORT(detach);
-  EXPORT(conv2d); EXPORT(batchNorm); EXPORT(relu); EXPORT(relu_); EXPORT(maxPool2d); EXPORT(avgPool2d);
-  EXPORT(adaptiveAvgPool2d); EXPORT(adaptiveMaxPool2d); EXPORT(linear); EXPORT(dropout); EXPORT(sigmoid);
-  EXPORT(logSigmoid); EXPORT(softmax); EXPORT(bceWithLogits); EXPORT(upsampleBilinear2d); EXPORT(upsampleNearest2d);
-  EXPORT(gridSample); EXPORT(affineGrid);
-  EXPORT(reshape); EXPORT(permute); EXPORT(flip); EXPORT(transpose); EXPORT(cat); EXPORT(stack); EXPORT(narrow);
-  EXPORT(select); EXPORT(indexSelect); EXPORT(unsqueeze); EXPORT(squeeze); EXPORT(flatten); EXPORT(expand);
-  EXPORT(add); EXPORT(sub); EXPORT(mul); EXPORT(div); EXPORT(pow); EXPORT(maximum); EXPORT(minimum);
-  EXPORT(exp); EXPORT(log); EXPORT(neg); EXPORT(abs); EXPORT(sqrt); EXPORT(floor); EXPORT(round); EXPORT(clamp);
-  EXPORT(where); EXPORT(matmul);
-  EXPORT(gt); EXPORT(ge); EXPORT(lt); EXPORT(le); EXPORT(eq); EXPORT(ne);
-  EXPORT(sum); EXPORT(mean); EXPORT(amax); EXPORT(amin); EXPORT(argmax);
-  EXPORT(add_); EXPORT(mul_); EXPORT(copy_); EXPORT(zero_); EXPORT(fill_); EXPORT(uniform_); EXPORT(normal_); EXPORT(clamp_);
-  EXPORT(adamStep); EXPORT(sgdStep);
-  EXPORT(setNumThreads); EXPORT(getNumThreads); EXPORT(cudaAvailable); EXPORT(cudaDeviceCount); EXPORT(version);
-}
+void registerOps(Napi::Env env, Napi::Object exports) { exportRegisteredOps(env, exports); }
 
 }  // namespace hpaic

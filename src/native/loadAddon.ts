@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { HpaicError } from '../errors.js';
 import type { AddonBinding } from './binding.js';
+import { guardAddon } from './guardAddon.js';
 
 let addon: AddonBinding | undefined;
 
@@ -38,8 +39,9 @@ export function loadAddon(): AddonBinding {
   // cores (loader workers, other processes): measured 7.0 s vs 0.65 s per ResNet18 step on a busy 2-core
   // machine. libgomp reads this when libtorch is loaded, so it must be set before the addon is.
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  let raw: AddonBinding;
   try {
-    addon = createRequire(import.meta.url)(found) as AddonBinding;
+    raw = createRequire(import.meta.url)(found) as AddonBinding;
   } catch (err) {
     const msg = (err as Error).message;
     const hint = /libtorch_cuda|libc10_cuda|libcud/.test(msg)
@@ -49,6 +51,7 @@ export function loadAddon(): AddonBinding {
         : 'rebuild with npm run build:native';
     throw new HpaicError(`cannot load the native addon ${found}: ${msg.split('\n')[0]}`, { hint });
   }
+  addon = guardAddon(raw);
   const env = process.env.HPAIC_NUM_THREADS;
   const threads = env ? Number(env) : availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new HpaicError(`HPAIC_NUM_THREADS must be a positive integer, received "${env}"`);

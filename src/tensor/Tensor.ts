@@ -5,7 +5,7 @@
  */
 import { loadAddon } from '../native/loadAddon.js';
 import type { AddonBinding, Handle } from '../native/binding.js';
-import { DisposedTensorError, NativeError } from '../errors.js';
+import { DisposedTensorError } from '../errors.js';
 import { type DType, DTYPE_CODE, dtypeFromCode, typedArrayOf, type AnyTypedArray } from './dtype.js';
 import { track } from './scope.js';
 
@@ -16,24 +16,6 @@ let A: AddonBinding | undefined;
 /** @internal The loaded addon (loaded on first use). */
 export function addon(): AddonBinding {
   return (A ??= loadAddon());
-}
-
-/** @internal Runs a native call, turning libtorch errors into NativeError with the op and input shapes. */
-export function native<T>(op: string, inputs: readonly (Tensor | null | undefined | number)[], f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    const e = err as Error & { code?: string };
-    if (e instanceof DisposedTensorError) throw e;
-    if (e.code === 'ERR_LIBTORCH' || e instanceof TypeError) {
-      const shapes = inputs
-        .map((t) => (t instanceof Tensor ? (t.isDisposed ? '<disposed>' : `${t.dtype}[${t.shape.join(',')}]@${t.device}`) : String(t)))
-        .join(', ');
-      const msg = e.message.startsWith(`${op}: `) ? e.message.slice(op.length + 2) : e.message;
-      throw new NativeError(`${op}(${shapes}): ${msg}`, { cause: e });
-    }
-    throw e;
-  }
 }
 
 function h(t: Tensor): Handle {
@@ -94,7 +76,7 @@ export class Tensor {
   /** Copies the values out (Float32Array for float32, BigInt64Array for int64, raw Uint16Array bits for float16). */
   toTypedArray(): AnyTypedArray {
     const dtype = this.dtype;
-    return typedArrayOf(dtype, native('toBuffer', [this], () => addon().toBuffer(this.handle)));
+    return typedArrayOf(dtype, addon().toBuffer(this.handle));
   }
   /** Values as a flat number[] (int64 converted with Number()). */
   toArray(): number[] {
@@ -103,7 +85,7 @@ export class Tensor {
   }
   /** The value of a one-element tensor. */
   item(): number {
-    return native('item', [this], () => addon().item(this.handle));
+    return addon().item(this.handle);
   }
 
   // ---- autograd ----
@@ -111,7 +93,7 @@ export class Tensor {
     return addon().requiresGrad(this.handle);
   }
   set requiresGrad(v: boolean) {
-    native('requiresGrad', [this], () => addon().setRequiresGrad(this.handle, v));
+    addon().setRequiresGrad(this.handle, v);
   }
   /** The accumulated gradient (a new handle on it; dispose it when done), or null. */
   get grad(): Tensor | null {
@@ -123,13 +105,13 @@ export class Tensor {
     addon().clearGrad(this.handle);
   }
   backward(gradient?: Tensor): void {
-    native('backward', [this], () => addon().backward(this.handle, gradient ? gradient.handle : null));
+    addon().backward(this.handle, gradient ? gradient.handle : null);
   }
   detach(): Tensor {
     return new Tensor(addon().detach(this.handle));
   }
   clone(): Tensor {
-    return new Tensor(native('clone', [this], () => addon().clone(this.handle)));
+    return new Tensor(addon().clone(this.handle));
   }
 
   // ---- conversion ----
@@ -146,14 +128,14 @@ export class Tensor {
       dtype = target.dtype ?? dtype;
       nonBlocking = target.nonBlocking ?? false;
     }
-    return new Tensor(native('to', [this], () => addon().to(this.handle, DTYPE_CODE[dtype], device, nonBlocking)));
+    return new Tensor(addon().to(this.handle, DTYPE_CODE[dtype], device, nonBlocking));
   }
   contiguous(): Tensor {
     return new Tensor(addon().contiguous(this.handle, 0));
   }
   /** The channels_last memory format (NHWC strides), +5–20% speed for convnets (design.md). */
   channelsLast(): Tensor {
-    return new Tensor(native('channelsLast', [this], () => addon().contiguous(this.handle, 1)));
+    return new Tensor(addon().contiguous(this.handle, 1));
   }
   get isChannelsLast(): boolean {
     return this.ndim === 4 && addon().isContiguous(this.handle, 1);
@@ -161,28 +143,28 @@ export class Tensor {
 
   // ---- elementwise ----
   add(o: Operand, alpha = 1): Tensor {
-    return new Tensor(native('add', [this, o], () => addon().add(this.handle, operand(o), alpha)));
+    return new Tensor(addon().add(this.handle, operand(o), alpha));
   }
   sub(o: Operand, alpha = 1): Tensor {
-    return new Tensor(native('sub', [this, o], () => addon().sub(this.handle, operand(o), alpha)));
+    return new Tensor(addon().sub(this.handle, operand(o), alpha));
   }
   mul(o: Operand): Tensor {
-    return new Tensor(native('mul', [this, o], () => addon().mul(this.handle, operand(o))));
+    return new Tensor(addon().mul(this.handle, operand(o)));
   }
   div(o: Operand): Tensor {
-    return new Tensor(native('div', [this, o], () => addon().div(this.handle, operand(o))));
+    return new Tensor(addon().div(this.handle, operand(o)));
   }
   pow(o: Operand): Tensor {
-    return new Tensor(native('pow', [this, o], () => addon().pow(this.handle, operand(o))));
+    return new Tensor(addon().pow(this.handle, operand(o)));
   }
   maximum(o: Tensor): Tensor {
-    return new Tensor(native('maximum', [this, o], () => addon().maximum(this.handle, o.handle)));
+    return new Tensor(addon().maximum(this.handle, o.handle));
   }
   minimum(o: Tensor): Tensor {
-    return new Tensor(native('minimum', [this, o], () => addon().minimum(this.handle, o.handle)));
+    return new Tensor(addon().minimum(this.handle, o.handle));
   }
   matmul(o: Tensor): Tensor {
-    return new Tensor(native('matmul', [this, o], () => addon().matmul(this.handle, o.handle)));
+    return new Tensor(addon().matmul(this.handle, o.handle));
   }
   neg(): Tensor {
     return new Tensor(addon().neg(this.handle));
@@ -212,92 +194,92 @@ export class Tensor {
     return new Tensor(addon().relu(this.handle));
   }
   clamp(min: number | null, max: number | null = null): Tensor {
-    return new Tensor(native('clamp', [this], () => addon().clamp(this.handle, min, max)));
+    return new Tensor(addon().clamp(this.handle, min, max));
   }
 
   // ---- comparisons (bool results) ----
   gt(o: Operand): Tensor {
-    return new Tensor(native('gt', [this, o], () => addon().gt(this.handle, operand(o))));
+    return new Tensor(addon().gt(this.handle, operand(o)));
   }
   ge(o: Operand): Tensor {
-    return new Tensor(native('ge', [this, o], () => addon().ge(this.handle, operand(o))));
+    return new Tensor(addon().ge(this.handle, operand(o)));
   }
   lt(o: Operand): Tensor {
-    return new Tensor(native('lt', [this, o], () => addon().lt(this.handle, operand(o))));
+    return new Tensor(addon().lt(this.handle, operand(o)));
   }
   le(o: Operand): Tensor {
-    return new Tensor(native('le', [this, o], () => addon().le(this.handle, operand(o))));
+    return new Tensor(addon().le(this.handle, operand(o)));
   }
   eq(o: Operand): Tensor {
-    return new Tensor(native('eq', [this, o], () => addon().eq(this.handle, operand(o))));
+    return new Tensor(addon().eq(this.handle, operand(o)));
   }
   ne(o: Operand): Tensor {
-    return new Tensor(native('ne', [this, o], () => addon().ne(this.handle, operand(o))));
+    return new Tensor(addon().ne(this.handle, operand(o)));
   }
 
   // ---- reductions (dims omitted = all elements) ----
   sum(dims?: number | number[], keepdim = false): Tensor {
-    return new Tensor(native('sum', [this], () => addon().sum(this.handle, dimList(dims), keepdim)));
+    return new Tensor(addon().sum(this.handle, dimList(dims), keepdim));
   }
   mean(dims?: number | number[], keepdim = false): Tensor {
-    return new Tensor(native('mean', [this], () => addon().mean(this.handle, dimList(dims), keepdim)));
+    return new Tensor(addon().mean(this.handle, dimList(dims), keepdim));
   }
   amax(dims?: number | number[], keepdim = false): Tensor {
-    return new Tensor(native('amax', [this], () => addon().amax(this.handle, dimList(dims), keepdim)));
+    return new Tensor(addon().amax(this.handle, dimList(dims), keepdim));
   }
   amin(dims?: number | number[], keepdim = false): Tensor {
-    return new Tensor(native('amin', [this], () => addon().amin(this.handle, dimList(dims), keepdim)));
+    return new Tensor(addon().amin(this.handle, dimList(dims), keepdim));
   }
   argmax(dim: number, keepdim = false): Tensor {
-    return new Tensor(native('argmax', [this], () => addon().argmax(this.handle, dim, keepdim)));
+    return new Tensor(addon().argmax(this.handle, dim, keepdim));
   }
 
   // ---- shape ----
   reshape(shape: number[]): Tensor {
-    return new Tensor(native('reshape', [this], () => addon().reshape(this.handle, shape)));
+    return new Tensor(addon().reshape(this.handle, shape));
   }
   permute(dims: number[]): Tensor {
-    return new Tensor(native('permute', [this], () => addon().permute(this.handle, dims)));
+    return new Tensor(addon().permute(this.handle, dims));
   }
   flip(dims: number[]): Tensor {
-    return new Tensor(native('flip', [this], () => addon().flip(this.handle, dims)));
+    return new Tensor(addon().flip(this.handle, dims));
   }
   transpose(d0: number, d1: number): Tensor {
-    return new Tensor(native('transpose', [this], () => addon().transpose(this.handle, d0, d1)));
+    return new Tensor(addon().transpose(this.handle, d0, d1));
   }
   narrow(dim: number, start: number, length: number): Tensor {
-    return new Tensor(native('narrow', [this], () => addon().narrow(this.handle, dim, start, length)));
+    return new Tensor(addon().narrow(this.handle, dim, start, length));
   }
   select(dim: number, index: number): Tensor {
-    return new Tensor(native('select', [this], () => addon().select(this.handle, dim, index)));
+    return new Tensor(addon().select(this.handle, dim, index));
   }
   indexSelect(dim: number, index: Tensor): Tensor {
-    return new Tensor(native('indexSelect', [this, index], () => addon().indexSelect(this.handle, dim, index.handle)));
+    return new Tensor(addon().indexSelect(this.handle, dim, index.handle));
   }
   unsqueeze(dim: number): Tensor {
-    return new Tensor(native('unsqueeze', [this], () => addon().unsqueeze(this.handle, dim)));
+    return new Tensor(addon().unsqueeze(this.handle, dim));
   }
   squeeze(dim: number): Tensor {
-    return new Tensor(native('squeeze', [this], () => addon().squeeze(this.handle, dim)));
+    return new Tensor(addon().squeeze(this.handle, dim));
   }
   flatten(start = 0, end = -1): Tensor {
-    return new Tensor(native('flatten', [this], () => addon().flatten(this.handle, start, end)));
+    return new Tensor(addon().flatten(this.handle, start, end));
   }
   expand(shape: number[]): Tensor {
-    return new Tensor(native('expand', [this], () => addon().expand(this.handle, shape)));
+    return new Tensor(addon().expand(this.handle, shape));
   }
 
   // ---- in place ----
   add_(o: Operand, alpha = 1): this {
-    native('add_', [this, o], () => addon().add_(this.handle, operand(o), alpha));
+    addon().add_(this.handle, operand(o), alpha);
     return this;
   }
   mul_(o: Operand): this {
-    native('mul_', [this, o], () => addon().mul_(this.handle, operand(o)));
+    addon().mul_(this.handle, operand(o));
     return this;
   }
   copy_(src: Tensor): this {
-    native('copy_', [this, src], () => addon().copy_(this.handle, src.handle));
+    addon().copy_(this.handle, src.handle);
     return this;
   }
   zero_(): this {
@@ -305,19 +287,19 @@ export class Tensor {
     return this;
   }
   fill_(v: number): this {
-    native('fill_', [this], () => addon().fill_(this.handle, v));
+    addon().fill_(this.handle, v);
     return this;
   }
   uniform_(from: number, to: number): this {
-    native('uniform_', [this], () => addon().uniform_(this.handle, from, to));
+    addon().uniform_(this.handle, from, to);
     return this;
   }
   normal_(mean: number, std: number): this {
-    native('normal_', [this], () => addon().normal_(this.handle, mean, std));
+    addon().normal_(this.handle, mean, std);
     return this;
   }
   clamp_(min: number | null, max: number | null = null): this {
-    native('clamp_', [this], () => addon().clamp_(this.handle, min, max));
+    addon().clamp_(this.handle, min, max);
     return this;
   }
 

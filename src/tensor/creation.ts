@@ -1,5 +1,5 @@
 /** Functions that make tensors: from data, filled, random, ranges, and joins of several tensors. */
-import { Tensor, addon, native, type Device } from './Tensor.js';
+import { Tensor, addon, type Device } from './Tensor.js';
 import { type DType, DTYPE_CODE, dtypeOfArray, DTYPE_SIZE } from './dtype.js';
 
 export interface CreateOptions {
@@ -33,7 +33,7 @@ export function tensor(data: ArrayBufferView | number[] | number, shape?: number
   const expected = shp.reduce((a, b) => a * b, 1);
   if (expected !== n) throw new RangeError(`tensor(): shape [${shp.join(', ')}] needs ${expected} values but received ${n}`);
   const device = opts.device ?? 'cpu';
-  let t = new Tensor(native('fromBuffer', [], () => addon().fromBuffer(view, shp, DTYPE_CODE[dtype])));
+  let t = new Tensor(addon().fromBuffer(view, shp, DTYPE_CODE[dtype]));
   if (device !== 'cpu') {
     const moved = t.to(device);
     t.dispose();
@@ -69,7 +69,7 @@ type Filler = 'zeros' | 'ones' | 'empty' | 'rand' | 'randn';
 function filled(kind: Filler, shape: number[], opts: CreateOptions): Tensor {
   const dtype = DTYPE_CODE[opts.dtype ?? 'float32'];
   const device = opts.device ?? 'cpu';
-  return finish(new Tensor(native(kind, [], () => addon()[kind](shape, dtype, device))), opts);
+  return finish(new Tensor(addon()[kind](shape, dtype, device)), opts);
 }
 
 export const zeros = (shape: number[], opts: CreateOptions = {}): Tensor => filled('zeros', shape, opts);
@@ -81,27 +81,27 @@ export const rand = (shape: number[], opts: CreateOptions = {}): Tensor => fille
 export const randn = (shape: number[], opts: CreateOptions = {}): Tensor => filled('randn', shape, opts);
 
 export function full(shape: number[], value: number, opts: CreateOptions = {}): Tensor {
-  return finish(new Tensor(native('full', [], () => addon().full(shape, DTYPE_CODE[opts.dtype ?? 'float32'], opts.device ?? 'cpu', value))), opts);
+  return finish(new Tensor(addon().full(shape, DTYPE_CODE[opts.dtype ?? 'float32'], opts.device ?? 'cpu', value)), opts);
 }
 export function arange(start: number, end: number, step = 1, opts: CreateOptions = {}): Tensor {
-  return new Tensor(native('arange', [], () => addon().arange(start, end, step, DTYPE_CODE[opts.dtype ?? 'int64'], opts.device ?? 'cpu')));
+  return new Tensor(addon().arange(start, end, step, DTYPE_CODE[opts.dtype ?? 'int64'], opts.device ?? 'cpu'));
 }
 export function randperm(n: number, opts: CreateOptions = {}): Tensor {
-  return new Tensor(native('randperm', [], () => addon().randperm(n, DTYPE_CODE[opts.dtype ?? 'int64'], opts.device ?? 'cpu')));
+  return new Tensor(addon().randperm(n, DTYPE_CODE[opts.dtype ?? 'int64'], opts.device ?? 'cpu'));
 }
 export function cat(xs: Tensor[], dim = 0): Tensor {
-  return new Tensor(native('cat', xs, () => addon().cat(xs.map((x) => x.handle), dim)));
+  return new Tensor(addon().cat(xs.map((x) => x.handle), dim));
 }
 export function stack(xs: Tensor[], dim = 0): Tensor {
-  return new Tensor(native('stack', xs, () => addon().stack(xs.map((x) => x.handle), dim)));
+  return new Tensor(addon().stack(xs.map((x) => x.handle), dim));
 }
 export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
-  return new Tensor(native('where', [cond, a, b], () => addon().where(cond.handle, a.handle, b.handle)));
+  return new Tensor(addon().where(cond.handle, a.handle, b.handle));
 }
 
 /** A tensor from raw little-endian bytes of `dtype` (any dtype, float16/bfloat16 included). */
 export function fromBytes(bytes: Uint8Array, shape: number[], dtype: DType): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   if (bytes.byteLength !== n * DTYPE_SIZE[dtype]) throw new RangeError(`fromBytes(): shape [${shape.join(', ')}] of ${dtype} needs ${n * DTYPE_SIZE[dtype]} bytes but received ${bytes.byteLength}`);
-  return new Tensor(native('fromBuffer', [], () => addon().fromBuffer(bytes, shape, DTYPE_CODE[dtype])));
+  return new Tensor(addon().fromBuffer(bytes, shape, DTYPE_CODE[dtype]));
 }

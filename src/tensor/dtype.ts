@@ -1,23 +1,12 @@
 /** Element types, with the c10::ScalarType codes the addon uses and the typed arrays that hold them. */
-export type DType = 'uint8' | 'int8' | 'int16' | 'int32' | 'int64' | 'float16' | 'float32' | 'float64' | 'bool' | 'bfloat16';
+import { SCALAR_TYPE_CODE, scalarTypeName, type ScalarTypeName } from '../native/scalarType.js';
 
-export const DTYPE_CODE: Record<DType, number> = {
-  uint8: 0,
-  int8: 1,
-  int16: 2,
-  int32: 3,
-  int64: 4,
-  float16: 5,
-  float32: 6,
-  float64: 7,
-  bool: 11,
-  bfloat16: 15,
-};
+export type DType = ScalarTypeName;
 
-const CODE_DTYPE = new Map<number, DType>(Object.entries(DTYPE_CODE).map(([k, v]) => [v, k as DType]));
+export const DTYPE_CODE: Readonly<Record<DType, number>> = SCALAR_TYPE_CODE;
 
 export function dtypeFromCode(code: number): DType {
-  const d = CODE_DTYPE.get(code);
+  const d = scalarTypeName(code);
   if (!d) throw new Error(`unsupported libtorch scalar type code ${code}`);
   return d;
 }

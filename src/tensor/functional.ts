@@ -2,7 +2,7 @@
  * Neural-network ops on tensors (the `torch.nn.functional` of hpaic). Arguments follow PyTorch's names and
  * defaults; shapes are NCHW (any memory format).
  */
-import { Tensor, addon, native } from './Tensor.js';
+import { Tensor, addon } from './Tensor.js';
 
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
@@ -10,7 +10,7 @@ const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v)
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: { stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number } = {}): Tensor {
   const { stride = 1, padding = 0, dilation = 1, groups = 1 } = opts;
   return new Tensor(
-    native('conv2d', [x, weight, bias], () => addon().conv2d(x.handle, weight.handle, bias ? bias.handle : null, pair(stride), pair(padding), pair(dilation), groups)),
+    addon().conv2d(x.handle, weight.handle, bias ? bias.handle : null, pair(stride), pair(padding), pair(dilation), groups),
   );
 }
 
@@ -26,9 +26,7 @@ export function batchNorm(
   eps = 1e-5,
 ): Tensor {
   return new Tensor(
-    native('batchNorm', [x], () =>
-      addon().batchNorm(x.handle, weight?.handle ?? null, bias?.handle ?? null, runningMean?.handle ?? null, runningVar?.handle ?? null, training, momentum, eps),
-    ),
+    addon().batchNorm(x.handle, weight?.handle ?? null, bias?.handle ?? null, runningMean?.handle ?? null, runningVar?.handle ?? null, training, momentum, eps),
   );
 }
 
@@ -43,34 +41,34 @@ export function relu(x: Tensor, inplace = false): Tensor {
 export function maxPool2d(x: Tensor, kernel: Pair, opts: { stride?: Pair; padding?: Pair; dilation?: Pair; ceilMode?: boolean } = {}): Tensor {
   const stride = opts.stride ?? kernel;
   return new Tensor(
-    native('maxPool2d', [x], () => addon().maxPool2d(x.handle, pair(kernel), pair(stride), pair(opts.padding ?? 0), pair(opts.dilation ?? 1), opts.ceilMode ?? false)),
+    addon().maxPool2d(x.handle, pair(kernel), pair(stride), pair(opts.padding ?? 0), pair(opts.dilation ?? 1), opts.ceilMode ?? false),
   );
 }
 
 export function avgPool2d(x: Tensor, kernel: Pair, opts: { stride?: Pair; padding?: Pair; ceilMode?: boolean; countIncludePad?: boolean } = {}): Tensor {
   const stride = opts.stride ?? kernel;
   return new Tensor(
-    native('avgPool2d', [x], () => addon().avgPool2d(x.handle, pair(kernel), pair(stride), pair(opts.padding ?? 0), opts.ceilMode ?? false, opts.countIncludePad ?? true)),
+    addon().avgPool2d(x.handle, pair(kernel), pair(stride), pair(opts.padding ?? 0), opts.ceilMode ?? false, opts.countIncludePad ?? true),
   );
 }
 
 export function adaptiveAvgPool2d(x: Tensor, size: Pair): Tensor {
-  return new Tensor(native('adaptiveAvgPool2d', [x], () => addon().adaptiveAvgPool2d(x.handle, pair(size))));
+  return new Tensor(addon().adaptiveAvgPool2d(x.handle, pair(size)));
 }
 export function adaptiveMaxPool2d(x: Tensor, size: Pair): Tensor {
-  return new Tensor(native('adaptiveMaxPool2d', [x], () => addon().adaptiveMaxPool2d(x.handle, pair(size))));
+  return new Tensor(addon().adaptiveMaxPool2d(x.handle, pair(size)));
 }
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
-  return new Tensor(native('linear', [x, weight, bias], () => addon().linear(x.handle, weight.handle, bias ? bias.handle : null)));
+  return new Tensor(addon().linear(x.handle, weight.handle, bias ? bias.handle : null));
 }
 export function dropout(x: Tensor, p: number, training: boolean): Tensor {
-  return new Tensor(native('dropout', [x], () => addon().dropout(x.handle, p, training)));
+  return new Tensor(addon().dropout(x.handle, p, training));
 }
 export function softmax(x: Tensor, dim: number): Tensor {
-  return new Tensor(native('softmax', [x], () => addon().softmax(x.handle, dim)));
+  return new Tensor(addon().softmax(x.handle, dim));
 }
 export function logSigmoid(x: Tensor): Tensor {
-  return new Tensor(native('logSigmoid', [x], () => addon().logSigmoid(x.handle)));
+  return new Tensor(addon().logSigmoid(x.handle));
 }
 
 const REDUCTION = { none: 0, mean: 1, sum: 2 } as const;
@@ -81,16 +79,14 @@ export function binaryCrossEntropyWithLogits(
   opts: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: keyof typeof REDUCTION } = {},
 ): Tensor {
   return new Tensor(
-    native('binaryCrossEntropyWithLogits', [logits, target], () =>
-      addon().bceWithLogits(logits.handle, target.handle, opts.weight?.handle ?? null, opts.posWeight?.handle ?? null, REDUCTION[opts.reduction ?? 'mean']),
-    ),
+    addon().bceWithLogits(logits.handle, target.handle, opts.weight?.handle ?? null, opts.posWeight?.handle ?? null, REDUCTION[opts.reduction ?? 'mean']),
   );
 }
 
 /** `F.interpolate` for 4-D input: 'bilinear' (align_corners as given) or 'nearest'. */
 export function interpolate(x: Tensor, size: [number, number], mode: 'bilinear' | 'nearest' = 'bilinear', alignCorners = false): Tensor {
   return new Tensor(
-    native('interpolate', [x], () => (mode === 'bilinear' ? addon().upsampleBilinear2d(x.handle, size, alignCorners) : addon().upsampleNearest2d(x.handle, size))),
+    (mode === 'bilinear' ? addon().upsampleBilinear2d(x.handle, size, alignCorners) : addon().upsampleNearest2d(x.handle, size)),
   );
 }
 
@@ -102,11 +98,9 @@ export function gridSample(
   opts: { mode?: keyof typeof GRID_MODE; paddingMode?: keyof typeof GRID_PADDING; alignCorners?: boolean } = {},
 ): Tensor {
   return new Tensor(
-    native('gridSample', [x, grid], () =>
-      addon().gridSample(x.handle, grid.handle, GRID_MODE[opts.mode ?? 'bilinear'], GRID_PADDING[opts.paddingMode ?? 'zeros'], opts.alignCorners ?? false),
-    ),
+    addon().gridSample(x.handle, grid.handle, GRID_MODE[opts.mode ?? 'bilinear'], GRID_PADDING[opts.paddingMode ?? 'zeros'], opts.alignCorners ?? false),
   );
 }
 export function affineGrid(theta: Tensor, size: number[], alignCorners = false): Tensor {
-  return new Tensor(native('affineGrid', [theta], () => addon().affineGrid(theta.handle, size, alignCorners)));
+  return new Tensor(addon().affineGrid(theta.handle, size, alignCorners));
 }

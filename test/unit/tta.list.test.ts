@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyTta, buildTtaList, takeTta, ttaWeights } from '../../src/data/image/tta.js';
-import { applyOps } from '../../src/data/image/augOps.js';
-import { hflip, transpose, vflip } from '../../src/data/image/dihedral.js';
 import { type HwcImage } from '../../src/data/image/hwcImage.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
+import { pythonSkip, runPython } from '../helpers/env.js';
 
 test('default TTA list: the 15 pipelines in the seed-spec §10.2 order', () => {
   const list = buildTtaList({}, 7);
@@ -59,10 +58,23 @@ test('weights: [1 − w, w/n × n], --num-aug selection and its error', () => {
   assert.throws(() => ttaWeights(3, 1.5), UsageError);
 });
 
-test('applyTta = the pipeline ops applied in order', () => {
+// numpy's flips and axis swap on an H×W×C array are the reference for the seed's PIL FLIP_LEFT_RIGHT,
+// FLIP_TOP_BOTTOM and TRANSPOSE (seed-spec §10.2), applied in the pipeline's order H, V, T.
+test('applyTta of H+V+T equals numpy fliplr → flipud → swapaxes on the same image', { skip: pythonSkip('numpy') }, () => {
   const img: HwcImage = { data: Uint8Array.from({ length: 4 * 3 * 3 }, (_, i) => (i * 37) % 256), height: 4, width: 3, channels: 3 };
-  const p = buildTtaList()[10]; // H+V+T
+  const p = buildTtaList()[10];
   assert.equal(p.name, 'H+V+T');
-  assert.deepEqual(applyTta(img, p.ops), transpose(vflip(hflip(img))));
-  assert.deepEqual(applyTta(img, p.ops).data, applyOps(img, p.ops).data);
+  const ref = JSON.parse(
+    runPython(
+      'import sys, json, numpy as np\n' +
+        'a = np.array(json.loads(sys.stdin.read()), dtype=np.uint8).reshape(4, 3, 3)\n' +
+        'b = np.swapaxes(np.flipud(np.fliplr(a)), 0, 1)\n' +
+        'print(json.dumps({"shape": list(b.shape), "data": np.ascontiguousarray(b).ravel().tolist()}))',
+      [],
+      JSON.stringify(Array.from(img.data)),
+    ),
+  ) as { shape: number[]; data: number[] };
+  const out = applyTta(img, p.ops);
+  assert.deepEqual([out.height, out.width, out.channels], ref.shape);
+  assert.deepEqual(Array.from(out.data), ref.data);
 });

@@ -1,0 +1,4 @@
+/** The run folder and what train and predict share (`hpaic/run`). */
+export { RunFolder, foldPaths, foldDirName, discoverFolds, saveResolvedConfig, FOLD_FILES, RUN_FILES, RESOLVED_CONFIG_FILE, type FoldPaths } from './runFolder.js';
+export { buildModel, createOptimizer } from './buildModel.js';
+export { resolveDevice } from './resolveDevice.js';
