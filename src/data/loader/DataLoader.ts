@@ -2,18 +2,17 @@
  * The data loader: batches of float32 images (N × C × H × W), multi-hot targets (N × classes) and ids, read
  * from an image store in a given index order, with the channel filter and a per-sample transform applied.
  *
- * With `workers > 0`, worker threads (each with its own store handle, opened from a {@link StoreDescriptor})
- * read, decode and augment whole batches into SharedArrayBuffers while the consumer computes (the main thread
- * copies each into a plain ArrayBuffer when it arrives); at most `prefetch` batches are being prepared ahead of
+ * With `workers > 0`, worker threads (LoaderWorkerPool.ts: each with its own store handle, opened from a
+ * {@link StoreDescriptor}) read, decode and augment whole batches into SharedArrayBuffers while the consumer computes
+ * (the main thread copies each into a plain ArrayBuffer when it arrives); at most `prefetch` batches are being prepared ahead of
  * the one the consumer holds. Each sample's augmentation is drawn from (seed, epoch,
  * position in the epoch), so the bytes are identical for any worker count.
  */
-import { Worker } from 'node:worker_threads';
-import { startWorker } from '../../workers/startWorker.js';
-import { DataError, HpaicError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { ImageStore } from '../store/ImageStore.js';
 import { NUM_CLASSES } from '../tables/labels.js';
-import type { LoaderRequest, LoaderResponse, LoaderWorkerData, SerializedError } from './loaderWorker.js';
+import type { LoaderWorkerData } from './loaderWorker.js';
+import { LoaderWorkerPool } from './LoaderWorkerPool.js';
 import { type StoreDescriptor, openStore } from '../store/openStore.js';
 import { type SamplePipeline, type SampleRequest, type SampleTransform, loadSamples, sampleShape, takeBuffer } from './sampleTransform.js';
 import { type Rng, seededRandom, shuffleInPlace } from '../tables/seededRandom.js';
@@ -67,20 +66,6 @@ export interface EpochOptions {
   transform?: SampleTransform;
 }
 
-interface Pending {
-  buffer: SharedArrayBuffer;
-  resolve: (images: Float32Array) => void;
-  reject: (err: Error) => void;
-  worker: number;
-}
-
-function deserializeError(e: SerializedError): Error {
-  const err = e.code === 'ERR_DATA' ? new DataError(e.message) : e.code === 'ERR_USAGE' ? new UsageError(e.message) : e.code?.startsWith('ERR_') && e.code !== 'ERR_HPAIC' ? new HpaicError(e.message) : new Error(e.message);
-  if (e.hint && err instanceof HpaicError) err.hint = e.hint;
-  if (!(err instanceof HpaicError)) err.name = e.name;
-  return err;
-}
-
 /** 0..n−1. */
 export function sequentialOrder(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
@@ -105,13 +90,8 @@ export class DataLoader {
   private readonly opts: DataLoaderOptions;
   private store: ImageStore | undefined;
   private storeOpening: Promise<ImageStore> | undefined;
-  private pool: Worker[] | undefined;
-  private readonly outstanding: number[] = [];
-  private readonly dead: (Error | undefined)[] = [];
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private pool: LoaderWorkerPool | undefined;
   private readonly free: ArrayBuffer[] = []; // batch buffers handed back by recycle()
-  private readonly freeShared: SharedArrayBuffer[] = []; // worker → main buffers, reused once copied out
   private passes = 0;
   private closed = false;
 
@@ -188,8 +168,7 @@ export class DataLoader {
     const issue = (upTo: number) => {
       for (; next < nb && next <= upTo; next++) {
         const items = this.batchItems(ord, next);
-        const buffer = this.sharedBuffer(items.length * floats * 4);
-        inFlight.set(next, this.request(pool, next % pool.length, { type: 'batch', id: this.nextId++, epoch, samples: this.requests(ord, next, items), transform: options.transform, buffer }));
+        inFlight.set(next, pool.request(next % pool.size, { epoch, samples: this.requests(ord, next, items), transform: options.transform }, items.length * floats * 4));
       }
     };
     try {
@@ -202,7 +181,7 @@ export class DataLoader {
         yield this.assemble(this.batchItems(ord, b), images, ids, shape);
       }
     } finally {
-      if (inFlight.size > 0) this.cancel([...inFlight.values()].map((j) => j.id));
+      if (inFlight.size > 0) pool.cancel([...inFlight.values()].map((j) => j.id));
     }
   }
 
@@ -223,11 +202,7 @@ export class DataLoader {
     this.closed = true;
     const pool = this.pool;
     this.pool = undefined;
-    for (const [id, p] of this.pending) {
-      p.reject(new UsageError('DataLoader: closed while a batch was loading'));
-      this.pending.delete(id);
-    }
-    if (pool) await Promise.all(pool.map((w) => w.terminate()));
+    await pool?.close();
     const store = this.store ?? (this.storeOpening ? await this.storeOpening.catch(() => undefined) : undefined);
     store?.close();
     this.store = undefined;
@@ -235,12 +210,6 @@ export class DataLoader {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  /** A batch buffer shared with the workers: a recycled one of the right size, or a new one. */
-  private sharedBuffer(bytes: number): SharedArrayBuffer {
-    const i = this.freeShared.findIndex((b) => b.byteLength === bytes);
-    return i < 0 ? new SharedArrayBuffer(bytes) : this.freeShared.splice(i, 1)[0];
   }
 
   private where(): string {
@@ -286,78 +255,10 @@ export class DataLoader {
     return { images, shape: [items.length, C, H, W], targets, ids: Array.from(items, (i) => ids[i]), indices: items };
   }
 
-  private startPool(): Worker[] {
+  private startPool(): LoaderWorkerPool {
     if (this.pool) return this.pool;
     const workerData: LoaderWorkerData = { kind: 'hpaic-loader', store: this.opts.store, pipeline: this.pipeline, where: this.where() };
-    this.pool = Array.from({ length: this.workers }, (_, w) => {
-      const worker = startWorker(import.meta.url, 'loaderWorker', { workerData, name: `hpaic-loader-${w}` });
-      this.outstanding[w] = 0;
-      worker.unref(); // idle workers never keep the process alive; ref'd while a batch is outstanding
-      worker.on('message', (msg: LoaderResponse) => this.onMessage(w, msg));
-      worker.on('error', (err) => this.failWorker(w, err));
-      worker.on('exit', (code) => {
-        if (!this.closed) this.failWorker(w, new Error(`DataLoader worker ${w} exited (code ${code})`));
-      });
-      return worker;
-    });
+    this.pool = new LoaderWorkerPool(this.workers, workerData, (floats) => takeBuffer(this.free, floats) ?? new Float32Array(floats), this.prefetch + 2);
     return this.pool;
-  }
-
-  private request(pool: Worker[], w: number, req: Extract<LoaderRequest, { type: 'batch' }>): { id: number; promise: Promise<Float32Array> } {
-    const promise = new Promise<Float32Array>((resolve, reject) => {
-      this.pending.set(req.id, { buffer: req.buffer, resolve, reject, worker: w });
-    });
-    promise.catch(() => {}); // a cancelled batch's failure must not become an unhandled rejection
-    const dead = this.dead[w];
-    if (dead) {
-      this.settle(req.id, false)?.reject(dead);
-      return { id: req.id, promise };
-    }
-    if (this.outstanding[w]++ === 0) pool[w].ref();
-    pool[w].postMessage(req);
-    return { id: req.id, promise };
-  }
-
-  private settle(id: number, counted = true): Pending | undefined {
-    const p = this.pending.get(id);
-    if (!p) return undefined;
-    this.pending.delete(id);
-    if (counted && --this.outstanding[p.worker] === 0) this.pool?.[p.worker].unref();
-    return p;
-  }
-
-  private onMessage(_w: number, msg: LoaderResponse): void {
-    const p = this.settle(msg.id);
-    if (!p) return; // cancelled
-    if (msg.type === 'batch') {
-      // Hand out a plain ArrayBuffer (the engine's tensor() reads only those) and reuse the shared one at once.
-      const shared = new Float32Array(p.buffer);
-      const images = takeBuffer(this.free, shared.length) ?? new Float32Array(shared.length);
-      images.set(shared);
-      if (this.freeShared.length < this.prefetch + 2) this.freeShared.push(p.buffer);
-      p.resolve(images);
-    }
-    else p.reject(deserializeError(msg.error));
-  }
-
-  private cancel(ids: number[]): void {
-    const byWorker = new Map<number, number[]>();
-    for (const id of ids) {
-      const p = this.settle(id);
-      if (!p) continue;
-      p.reject(new UsageError('DataLoader: batch cancelled'));
-      byWorker.set(p.worker, [...(byWorker.get(p.worker) ?? []), id]);
-    }
-    for (const [w, list] of byWorker) this.pool?.[w].postMessage({ type: 'cancel', ids: list } satisfies LoaderRequest);
-  }
-
-  private failWorker(w: number, err: Error): void {
-    this.dead[w] ??= err;
-    for (const [id, p] of [...this.pending]) {
-      if (p.worker === w) {
-        this.settle(id);
-        p.reject(err);
-      }
-    }
   }
 }
