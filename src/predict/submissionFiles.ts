@@ -5,7 +5,7 @@
  * (`fold_<k>_probs.csv`, `ensemble_probs.csv`, see probabilityFile.ts).
  */
 import { DataError, UsageError } from '../errors.js';
-import { safeJoin } from '../io/fs/safeName.js';
+import { checkSafeName, safeJoin } from '../io/fs/safeName.js';
 import { removeStaleTemporaries } from '../io/text/writeChunksAtomic.js';
 import { NUM_CLASSES } from '../data/tables/labels.js';
 import { fillEmpty as fillEmptyRows, writeSubmission } from '../data/tables/csv.js';
@@ -115,6 +115,7 @@ export function writeSubmissions(opts: WriteSubmissionsOptions): string[] {
     log(`Saved probabilities in: ${path}`);
   };
 
+  for (const fold of thresholds) for (const { key } of fold) checkSafeName(key, `${outDir}: submission files`, 'threshold kind');
   // Per fold, every kind in file order; remember (fold logits, threshold) per kind for the ensemble.
   const byKey = new Map<string, { logits: Float32Array[]; thresholds: Thresholds[] }>();
   foldLogits.forEach((logits, f) => {
