@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DataError } from '../../errors.js';
-import { decodePngSync, pngSize } from '../image/decodePngSync.js';
+import { decodePngSync, MAX_PNG_PIXELS, pngSize } from '../image/decodePngSync.js';
 import { checkSafeName, safeJoin } from '../../io/fs/safeName.js';
 import type { ImageStore } from './ImageStore.js';
 
@@ -30,6 +30,9 @@ export class PngFolderStore implements ImageStore {
       const size = first ? pngSize(first.bytes, first.file) : { width: 512, height: 512 };
       height ??= size.height;
       width ??= size.width;
+    }
+    if (!(height >= 1 && width >= 1 && height * width <= MAX_PNG_PIXELS)) {
+      throw new DataError(`${this.root}: images of ${width}×${height} pixels are outside what hpaic reads (1 to ${MAX_PNG_PIXELS} pixels; the first sample's red PNG sets the size)`);
     }
     this.height = height;
     this.width = width;
