@@ -39,7 +39,7 @@ function mutate(src: Uint8Array, r: () => number): Uint8Array {
   let b = Buffer.from(src);
   const at = () => Math.floor(r() * Math.max(1, b.length));
   for (let k = 1 + Math.floor(r() * 4); k > 0; k--) {
-    switch (Math.floor(r() * 7)) {
+    switch (Math.floor(r() * 8)) {
       case 0: { const i = at(); b[i] ^= 1 << Math.floor(r() * 8); break; }
       case 1: { const i = at(); b[i] = Math.floor(r() * 256); break; }
       case 2: { // an interesting 32-bit little-endian integer
@@ -51,6 +51,14 @@ function mutate(src: Uint8Array, r: () => number): Uint8Array {
       case 3: { const i = at(); b = Buffer.concat([b.subarray(0, i), Buffer.from([Math.floor(r() * 256)]), b.subarray(i)]); break; }
       case 4: { const i = at(); const n = 1 + Math.floor(r() * 16); b = Buffer.concat([b.subarray(0, i), b.subarray(i + n)]); break; }
       case 5: { const i = at(); const n = 1 + Math.floor(r() * 64); b = Buffer.concat([b.subarray(0, i + n), b.subarray(i, i + n), b.subarray(i + n)]); break; }
+      case 6: { // a random byte (an opcode, a tag) followed by an interesting length
+        const i = at();
+        const ins = Buffer.alloc(5);
+        ins[0] = Math.floor(r() * 256);
+        ins.writeUInt32LE(INTERESTING[Math.floor(r() * INTERESTING.length)], 1);
+        b = Buffer.concat([b.subarray(0, i), ins, b.subarray(i)]);
+        break;
+      }
       default: b = b.subarray(0, at());
     }
   }
@@ -91,7 +99,7 @@ const stateDict = (): OrderedDict<string, StoredTensor | number> => new OrderedD
   ['conv.weight', tensor([4, 3, 3, 3])], ['bn.running_mean', tensor([4])], ['bn.num_batches_tracked', tensor([], 'int64')], ['fc.bias', tensor([2], 'float16')], ['epoch', 7],
 ]);
 
-test('fuzz: the CSV readers give rows or a DataError', () => {
+test('fuzz: the CSV readers give rows or a DataError', { timeout: 60_000 }, () => {
   const s = sandbox();
   try {
     const csv = Buffer.from('\ufeffId,Target,extra\r\n' + Array.from({ length: 20 }, (_, i) => `id-${i}_x,"${i % 28} ${(i * 5) % 28}",z\r\n`).join('') + '\n');
@@ -110,7 +118,7 @@ test('fuzz: the CSV readers give rows or a DataError', () => {
   }
 });
 
-test('fuzz: the unpickler gives a value or a CheckpointError (with its storages)', () => {
+test('fuzz: the unpickler gives a value or a CheckpointError (with its storages)', { timeout: 60_000 }, () => {
   const { pickle, storages } = pickleTorch(stateDict());
   const data = new Map(storages.map((st) => [st.key, st.tensor.data]));
   const res = fuzz('pickle', 20, pickle, (bytes) =>
@@ -126,7 +134,7 @@ test('fuzz: the unpickler gives a value or a CheckpointError (with its storages)
   assert.ok(res.errors > 0, JSON.stringify(res));
 });
 
-test('fuzz: torch checkpoints and zip archives give their content or an HpaicError, and nothing is written', async () => {
+test('fuzz: torch checkpoints and zip archives give their content or an HpaicError, and nothing is written', { timeout: 60_000 }, async () => {
   const s = sandbox();
   try {
     const pth = join(s.work, 'm.pth');
@@ -185,7 +193,7 @@ test('fuzz: torch checkpoints and zip archives give their content or an HpaicErr
   }
 });
 
-test('fuzz: safetensors files give tensors or a CheckpointError', () => {
+test('fuzz: safetensors files give tensors or a CheckpointError', { timeout: 60_000 }, () => {
   const s = sandbox();
   try {
     const file = join(s.work, 'w.safetensors');
