@@ -14,6 +14,7 @@ import { hpaicErrorOf } from './helpers.js';
 import { readTorchFile } from '../../src/io/weights/torchZip.js';
 import { convertKaggle } from '../../src/data/ingest/convertKaggle.js';
 import { PngFolderStore } from '../../src/data/store/PngFolderStore.js';
+import { Hdf5Store, Hdf5Writer } from '../../src/data/store/Hdf5Store.js';
 import { MAX_CHANNEL_PNG_BYTES } from '../../src/data/store/channelSource.js';
 
 const bin = join(REPO_ROOT, 'bin', 'hpaic.js');
@@ -133,6 +134,19 @@ test('a pickle that broadcasts a 4-byte storage to a 1 GiB tensor is refused ins
     const { mib, result } = await peakGrowth(() => hpaicErrorOf(() => readTorchFile(path)));
     assert.match((result as Error).message, /broadcast\.pth \(archive\/data\.pkl\): the tensors rebuilt from storage '0' .* would copy 1073741824 bytes out of 4 stored bytes/);
     assert.ok(mib < 100, `peak RSS grew by ${mib.toFixed(0)} MiB`);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('an HDF5 store declaring 20000² images is refused from its header, before a row is read', async () => {
+  const t = tempDir();
+  try {
+    const path = join(t.dir, 'huge.hdf5');
+    const w = await Hdf5Writer.create(path, { height: 20_000, width: 20_000, nameLength: 8, compression: 'none' });
+    w.close();
+    const e = await hpaicErrorOf(() => Hdf5Store.open(path));
+    assert.match(e.message, /huge\.hdf5: dataset "images" declares 20000×20000 images; hpaic reads sides of 1 to 16384 pixels/);
   } finally {
     t.cleanup();
   }
