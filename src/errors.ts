@@ -38,6 +38,11 @@ export class CheckpointError extends HpaicError {
   override readonly code = 'ERR_CHECKPOINT';
 }
 
+/** The file system refused a read or write (permissions, read-only mount, full disk): the message names the path. */
+export class FileSystemError extends HpaicError {
+  override readonly code = 'ERR_FS';
+}
+
 /** A tensor was used after `dispose()`. */
 export class DisposedTensorError extends HpaicError {
   override readonly code = 'ERR_DISPOSED_TENSOR';

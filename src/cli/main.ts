@@ -2,6 +2,7 @@
 import { COMMANDS } from './commands.js';
 import { commandHelp, parseCommandArgs } from './defineCommand.js';
 import { HpaicError, UsageError } from '../errors.js';
+import { fileSystemError } from '../io/fs/fsError.js';
 
 async function listCommands(): Promise<string> {
   const lines = ['hpaic: train, evaluate and ensemble HPA protein-localisation classifiers', '', 'Commands:'];
@@ -39,7 +40,9 @@ export async function main(argv: string[]): Promise<number> {
     const args = parseCommandArgs(command, rest);
     const code = await command.run(args);
     return code ?? 0;
-  } catch (err) {
+  } catch (caught) {
+    // A file-system refusal that no layer wrapped still becomes one line naming the path (permissions, space).
+    const err = fileSystemError(caught);
     if (err instanceof UsageError) {
       console.error(`hpaic ${name}: ${err.message}\n`);
       console.error(commandHelp(command));

@@ -89,6 +89,8 @@ export function resolveConfigPaths(config: HpaicConfig, cwd: string): HpaicConfi
   };
 }
 
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Copy `raw` with each dotted-path override set (missing intermediate objects are created). */
 export function applyOverrides(raw: unknown, overrides: ConfigOverrides): unknown {
   if (Object.keys(overrides).length === 0) return raw;
@@ -97,6 +99,9 @@ export function applyOverrides(raw: unknown, overrides: ConfigOverrides): unknow
   for (const [dotted, value] of Object.entries(overrides)) {
     const keys = dotted.split('.');
     if (keys.some((k) => k === '')) throw new ConfigError(`override ${dotted}: expected a dotted key path like "optim.lr" but received ${JSON.stringify(dotted)}`);
+    // These would reach Object.prototype (every object of the process), not a config key.
+    const bad = keys.find((k) => FORBIDDEN_KEYS.has(k));
+    if (bad !== undefined) throw new ConfigError(`override ${dotted}: "${bad}" is not a config key (it would change every object of the process, not the config)`);
     let node = out;
     for (const k of keys.slice(0, -1)) {
       const next = node[k];

@@ -15,6 +15,10 @@ const LIST_IDS = 5;
 export function scoreFiles(truthPath: string, predPath: string, opts: { zeroDivision?: 0 | 1 } = {}): ScoreReport & { rows: number } {
   const truth = readLabelCsv(truthPath, { allowEmpty: true });
   const pred = readLabelCsv(predPath, { allowEmpty: true });
+  // An F1 of nothing is not 0: a header-only file is a mistake (the wrong file, an interrupted write).
+  for (const [path, t] of [[truthPath, truth], [predPath, pred]] as const) {
+    if (t.ids.length === 0) throw new DataError(`${path}: no rows after the header; there is nothing to score`);
+  }
   const predRow = new Map<string, number>();
   pred.ids.forEach((id, i) => predRow.set(id, i));
   const missingInPred = truth.ids.filter((id) => !predRow.has(id));

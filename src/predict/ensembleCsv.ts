@@ -8,7 +8,7 @@
  * the Ids of the last file read).
  */
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { NUM_CLASSES } from '../data/tables/labels.js';
 import { readSubmission, writeSubmission } from '../data/tables/csv.js';
@@ -97,11 +97,18 @@ export function ensembleCsv(opts: EnsembleCsvOptions): EnsembleCsvResult {
   } catch (err) {
     throw new DataError(`cannot list the folder ${opts.dir}: ${(err as Error).message}`, { cause: err });
   }
+  const out = opts.out ?? join(opts.dir, 'ensemble.csv');
+  const isOwnOutput = ownOutputTest(opts.dir, out);
   const inputs: string[] = [];
   for (const name of names) {
     const path = join(opts.dir, name);
     if (name.startsWith('ensemble')) {
       log(`Skipping ${path} (an ensemble output)`);
+      continue;
+    }
+    if (isOwnOutput(name)) {
+      // `--out` inside `-d`: an earlier run's output must not vote in this one.
+      log(`Skipping ${path} (an output of --out ${out})`);
       continue;
     }
     const isProb = isProbabilityHeader(firstLine(path));
@@ -112,7 +119,6 @@ export function ensembleCsv(opts: EnsembleCsvOptions): EnsembleCsvResult {
     const what = mode === 'vote' ? 'submission CSVs (Id,Predicted)' : 'probability files (Id,0,...,27, written by `hpaic submit` as *_probs.csv)';
     throw new DataError(`${opts.dir}: no ${what} to ensemble (files named ensemble* are ignored)`);
   }
-  const out = opts.out ?? join(opts.dir, 'ensemble.csv');
   const written: string[] = [];
   let ids: string[];
   let pred: Uint8Array;
@@ -147,6 +153,16 @@ export function ensembleCsv(opts: EnsembleCsvOptions): EnsembleCsvResult {
     log(`Saved submission in: ${path}`);
   }
   return { inputs, written, rows: ids.length };
+}
+
+/** Whether a file name of `dir` is one that writing `out` produces: `<out>.csv`, `<out>_fill<N>.csv`, `<out>_probs.csv`. */
+function ownOutputTest(dir: string, out: string): (name: string) => boolean {
+  if (resolve(dirname(out)) !== resolve(dir)) return () => false;
+  const base = basename(out).replace(/\.csv$/i, '');
+  return (name) => {
+    const stem = name.replace(/\.csv$/i, '');
+    return stem === base || stem === `${base}_probs` || (stem.startsWith(`${base}_fill`) && /^\d+$/.test(stem.slice(base.length + 5)));
+  };
 }
 
 /** The first line of a file (up to 4 KiB), without reading the whole file. */

@@ -21,7 +21,7 @@ export async function findThresholds(config: HpaicConfig, opts: { quiet?: boolea
   const device = resolveDevice(config.device);
   const run = RunFolder.of(config);
   const log = new RunLog(run.log, opts.quiet ?? process.env.HPAIC_QUIET === '1');
-  const data = loadDataset(config, 'train');
+  const data = await loadDataset(config, 'train');
   const splits = makeSplits(config, data.labels);
   const loader = new DataLoader({
     store: data.store, rows: data.rows, names: data.ids, targets: data.labels, filter: config.dataset.filters,

@@ -4,8 +4,9 @@
  * the mean of the fold logits and the mean of the fold thresholds. Probabilities go beside them
  * (`fold_<k>_probs.csv`, `ensemble_probs.csv`, see probabilityFile.ts).
  */
-import { join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
+import { checkSafeName, safeJoin } from '../io/fs/safeName.js';
+import { removeStaleTemporaries } from '../io/text/writeChunksAtomic.js';
 import { NUM_CLASSES } from '../data/tables/labels.js';
 import { fillEmpty as fillEmptyRows, writeSubmission } from '../data/tables/csv.js';
 import { binarize, sigmoid32, type SigmoidFn, type Thresholds } from './binarize.js';
@@ -91,9 +92,12 @@ export function writeSubmissions(opts: WriteSubmissionsOptions): string[] {
     }
   });
   const sigmoid = opts.sigmoid ?? ((l: ArrayLike<number>) => sigmoid32(l));
+  // A killed submit leaves .<name>.<pid>.tmp files; they would otherwise stay beside the finished files.
+  removeStaleTemporaries(outDir);
   const written: string[] = [];
+  // Names are built from threshold kinds (data): each must stay a plain file name inside outDir.
   const write = (name: string, pred: Uint8Array): void => {
-    const path = join(outDir, name);
+    const path = safeJoin(outDir, name, `${outDir}: submission file`);
     writeSubmission(path, ids, pred);
     written.push(path);
     log(`Saved submission in: ${path}`);
@@ -105,12 +109,13 @@ export function writeSubmissions(opts: WriteSubmissionsOptions): string[] {
   };
   const writeProbs = (name: string, probs: Float32Array): void => {
     if (opts.probabilities === false) return;
-    const path = join(outDir, name);
+    const path = safeJoin(outDir, name, `${outDir}: probability file`);
     writeProbabilityFile(path, ids, probs);
     written.push(path);
     log(`Saved probabilities in: ${path}`);
   };
 
+  for (const fold of thresholds) for (const { key } of fold) checkSafeName(key, `${outDir}: submission files`, 'threshold kind');
   // Per fold, every kind in file order; remember (fold logits, threshold) per kind for the ensemble.
   const byKey = new Map<string, { logits: Float32Array[]; thresholds: Thresholds[] }>();
   foldLogits.forEach((logits, f) => {

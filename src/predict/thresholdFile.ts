@@ -4,6 +4,7 @@
  * searched per-class thresholds (`class_best`).
  */
 import { readFileSync } from 'node:fs';
+import { checkSafeName } from '../io/fs/safeName.js';
 import { DataError } from '../errors.js';
 import { CLASS_NAMES, NUM_CLASSES } from '../data/tables/labels.js';
 import { F1Accumulator, formatMetricList, type Metric } from '../metrics/f1.js';
@@ -184,11 +185,17 @@ export function parseThresholdFile(raw: unknown, file: string): ThresholdFile {
     if (!isRecord(fold) || Object.keys(fold).length === 0) throw new DataError(`${file}: ${foldKey} must be an object of threshold kinds (default, lb, ...)`);
     const entries: FoldThresholds = {};
     for (const [kind, e] of Object.entries(fold)) {
+      // Kinds name submission files (fold_1_<kind>.csv): they follow the naming rule of docs/security.md.
+      checkSafeName(kind, `${file}: ${foldKey}`, 'threshold kind');
       const where = `${file}: ${foldKey}.${kind}`;
       if (!isRecord(e)) throw new DataError(`${where} must be an object with "threshold" and "metrics"`);
       const t = e.threshold;
       const ok = typeof t === 'number' ? Number.isFinite(t) : Array.isArray(t) && t.length === NUM_CLASSES && t.every((x) => typeof x === 'number' && Number.isFinite(x));
       if (!ok) throw new DataError(`${where}.threshold: expected a number or a list of ${NUM_CLASSES} numbers but received ${JSON.stringify(t)?.slice(0, 80)}`);
+      // A probability threshold outside [0, 1] predicts every class or none: a damaged or hand-edited file.
+      const values = typeof t === 'number' ? [t] : (t as number[]);
+      const bad = values.findIndex((x) => x < 0 || x > 1);
+      if (bad >= 0) throw new DataError(`${where}.threshold${typeof t === 'number' ? '' : `[${bad}]`}: ${values[bad]} is not a probability threshold in [0, 1]`);
       const m = e.metrics ?? '';
       if (typeof m !== 'string') throw new DataError(`${where}.metrics: expected a string but received ${typeof m}`);
       entries[kind] = { threshold: typeof t === 'number' ? t : [...(t as number[])], metrics: m };

@@ -11,7 +11,7 @@ import { NUM_CLASSES } from '../data/tables/labels.js';
 import { multilabelStratifiedKFold, multilabelStratifiedShuffleSplit, type Split } from '../data/tables/folds.js';
 import { classWeights } from '../data/tables/classWeights.js';
 import { sampleWeights, type SampleWeightMode } from '../data/tables/sampler.js';
-import type { StoreDescriptor } from '../data/store/openStore.js';
+import { openStore, type StoreDescriptor } from '../data/store/openStore.js';
 import { DataError } from '../errors.js';
 
 export interface DatasetTables {
@@ -24,19 +24,31 @@ export interface DatasetTables {
   store: StoreDescriptor;
 }
 
-/** The training (or test) dataset of a config: labels, subset and where the images are. */
-export function loadDataset(config: HpaicConfig, mode: 'train' | 'test' = 'train'): DatasetTables {
+/** Where dataset.root_dir points, in words: relative paths of a config are resolved against the current directory. */
+function rootDirNote(root: string): string {
+  return `dataset.root_dir is ${root} (a relative root_dir, like the seed configs' "../dataset/", is resolved against the current directory ${process.cwd()}); set it with --set dataset.root_dir=<folder>`;
+}
+
+/**
+ * The training (or test) dataset of a config: labels, subset and where the images are. The store is opened
+ * once to check that it holds a row for every CSV row (a shorter store would fail in the middle of an epoch).
+ * @throws DataError naming the CSV or store, and saying where dataset.root_dir points
+ */
+export async function loadDataset(config: HpaicConfig, mode: 'train' | 'test' = 'train'): Promise<DatasetTables> {
   const root = config.dataset.root_dir;
   let ids: string[];
   let labels: Uint8Array;
+  const csv = mode === 'train' ? config.dataset.train_csv : join(root, 'sample_submission.csv');
+  if (!existsSync(csv)) throw new DataError(`${csv} does not exist`, { hint: rootDirNote(root) });
   if (mode === 'train') {
-    const t = readLabelCsv(config.dataset.train_csv);
+    const t = readLabelCsv(csv);
     ids = t.ids;
     labels = t.labels;
   } else {
-    ids = readCsvColumn(join(root, 'sample_submission.csv'));
+    ids = readCsvColumn(csv);
     labels = new Uint8Array(ids.length * NUM_CLASSES);
   }
+  if (ids.length === 0) throw new DataError(`${csv}: no rows after the header; expected one row per ${mode === 'train' ? 'training' : 'test'} sample`);
   const all = ids;
   let rows = Int32Array.from(ids, (_, i) => i);
   if (mode === 'train' && config.dataset.subset < 1) {
@@ -49,6 +61,16 @@ export function loadDataset(config: HpaicConfig, mode: 'train' | 'test' = 'train
     labels = sub;
   }
   const store = storeOf(config, mode, all);
+  const opened = await openStore(store);
+  try {
+    if (opened.length < all.length) {
+      throw new DataError(`${store.kind === 'hdf5' ? store.path : csv}: the store has ${opened.length} rows but ${csv} lists ${all.length} samples; every CSV row needs its stored image`, {
+        hint: `rebuild the store from this CSV with hpaic convert --dest ${root}`,
+      });
+    }
+  } finally {
+    opened.close();
+  }
   return { ids, labels, rows, store };
 }
 
@@ -56,11 +78,11 @@ function storeOf(config: HpaicConfig, mode: 'train' | 'test', allIds: string[]):
   const root = config.dataset.root_dir;
   if (config.dataset.format === 'png') {
     const dir = join(root, mode);
-    if (!existsSync(dir)) throw new DataError(`dataset.format is "png" but ${dir} does not exist (expected <Id>_<color>.png files there)`);
+    if (!existsSync(dir)) throw new DataError(`dataset.format is "png" but ${dir} does not exist (expected <Id>_<color>.png files there)`, { hint: rootDirNote(root) });
     return { kind: 'png', root: dir, ids: allIds };
   }
   const path = join(root, `${mode}.hdf5`);
-  if (!existsSync(path)) throw new DataError(`${path} does not exist: convert the images first (hpaic convert --src <kaggle folder> --dest ${root})`);
+  if (!existsSync(path)) throw new DataError(`${path} does not exist: convert the images first (hpaic convert --src <kaggle folder> --dest ${root})`, { hint: rootDirNote(root) });
   return { kind: 'hdf5', path };
 }
 

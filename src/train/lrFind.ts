@@ -38,7 +38,7 @@ export async function lrFind(config: HpaicConfig, opts: LrFindOptions = {}): Pro
   const run = RunFolder.of(config);
   mkdirSync(run.root, { recursive: true });
   const log = new RunLog(run.log, opts.quiet ?? process.env.HPAIC_QUIET === '1');
-  const data = loadDataset(config, 'train');
+  const data = await loadDataset(config, 'train');
   const plan = planWeights(config, data.labels);
   manualSeed(config.seed);
   const model = await buildModel(config);

@@ -10,7 +10,10 @@
  * (dropout, sampler, augmentation, shuffling) is seeded from (seed, fold, epoch), so a resumed run equals an
  * uninterrupted one.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { withFsErrors } from '../io/fs/fsError.js';
+import { removeStaleTemporaries } from '../io/text/writeChunksAtomic.js';
 import type { HpaicConfig } from '../config/schema.js';
 import { manualSeed, setNumThreads } from '../tensor/runtime.js';
 import { liveTensors } from '../tensor/scope.js';
@@ -82,17 +85,62 @@ export async function train(config: HpaicConfig, opts: TrainOptions = {}): Promi
   const run = RunFolder.of(config);
   // The seed keeps the finished folds of a run folder whatever the config says; say so when the config changed.
   const changes = existsSync(run.resolvedConfig) && run.folds().length > 0 ? changesSince(run.resolvedConfig, config) : [];
-  mkdirSync(run.root, { recursive: true });
+  // The data is checked before the run folder exists, so a run that cannot start leaves nothing behind.
+  const data = await loadDataset(config, 'train');
+  const splits = makeSplits(config, data.labels);
+  checkBatchFits(config, splits);
+  const plan = planWeights(config, data.labels);
+  const created = !existsSync(run.root);
+  withFsErrors(run.root, 'create the run folder', () => mkdirSync(run.root, { recursive: true }));
+  try {
+    return await trainIn(run, config, { data, splits, plan, changes, device, quiet, opts });
+  } catch (err) {
+    if (created) removeIfNothingKept(run);
+    throw err;
+  }
+}
+
+/**
+ * drop_last skips a fold's last partial batch; with a batch larger than the fold's training set no step would run
+ * and the untrained model would be saved as the best one. The seed ran (and saved) anyway; hpaic refuses.
+ * @throws ConfigError naming dataloader.batch_size, the fold and its size
+ */
+export function checkBatchFits(config: HpaicConfig, splits: readonly { train: ArrayLike<number> }[]): void {
+  splits.forEach((s, f) => {
+    if (s.train.length < config.dataloader.batch_size) {
+      throw new ConfigError(
+        `dataloader.batch_size is ${config.dataloader.batch_size} but fold ${f + 1} trains on ${s.train.length} samples: the last partial batch is dropped, so no training step would run`,
+        { hint: `use --set dataloader.batch_size=${Math.max(1, s.train.length)} or less, or more data` },
+      );
+    }
+  });
+}
+
+/** A run folder this invocation created and that holds no fold checkpoint is removed when the run fails. */
+function removeIfNothingKept(run: RunFolder): void {
+  const kept = existsSync(run.root) && readdirSync(run.root).some((n) => /^fold_\d+$/.test(n) && readdirSync(join(run.root, n)).some((f) => f === 'model.pth' || f === 'last.pth'));
+  if (!kept) rmSync(run.root, { recursive: true, force: true });
+}
+
+interface Prepared {
+  data: Awaited<ReturnType<typeof loadDataset>>;
+  splits: ReturnType<typeof makeSplits>;
+  plan: ReturnType<typeof planWeights>;
+  changes: string[];
+  device: string;
+  quiet: boolean;
+  opts: TrainOptions;
+}
+
+async function trainIn(run: RunFolder, config: HpaicConfig, p: Prepared): Promise<TrainResult> {
+  const { data, splits, plan, changes, device, quiet, opts } = p;
+  removeStaleTemporaries(run.root);
   saveResolvedConfig(run.root, config);
   const log = new RunLog(run.log, quiet);
   log.info(`hpaic train: run ${config.name} in ${run.root} on ${device}`);
   if (changes.length) {
     log.warn(`${run.root} holds folds trained with another config (${changes.join(', ')}): finished folds are kept and unfinished ones resume with the new values; use another name to train afresh`);
   }
-
-  const data = loadDataset(config, 'train');
-  const splits = makeSplits(config, data.labels);
-  const plan = planWeights(config, data.labels);
   log.info(`Training set size: ${data.ids.length} (${splits.length} fold${splits.length > 1 ? 's' : ''}; validation ${splits.map((s) => s.test.length).join('/')})`);
   if (plan.samplerClassWeights) log.file(`Sampler class weights: ${Array.from(plan.samplerClassWeights, (w) => w.toFixed(4)).join(' ')}`);
   if (plan.criterionClassWeights) log.file(`Criterion class weights: ${Array.from(plan.criterionClassWeights, (w) => w.toFixed(4)).join(' ')}`);
@@ -175,7 +223,7 @@ interface FoldJob {
   k: number;
   paths: FoldPaths;
   split: { train: Int32Array; test: Int32Array };
-  data: ReturnType<typeof loadDataset>;
+  data: Awaited<ReturnType<typeof loadDataset>>;
   plan: ReturnType<typeof planWeights>;
   initialWeights: StateDict;
   sourceFold?: FoldPaths;
@@ -190,6 +238,7 @@ interface FoldJob {
 async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: number; scores: FoldScores }> {
   const { config, k, paths, split, log } = j;
   mkdirSync(paths.dir, { recursive: true });
+  removeStaleTemporaries(paths.dir);
   const model = await buildModel({ ...config, model: { ...config.model, pretrained: null } });
   loadStateRecords(model, j.initialWeights);
   if (j.sourceFold) {

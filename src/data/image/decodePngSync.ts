@@ -4,6 +4,19 @@ import type { GreyImage } from './decodeImage.js';
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
+/** The most pixels one channel file may declare (sharp's default limit, 16383²): larger is a decompression bomb. */
+export const MAX_PNG_PIXELS = 16383 * 16383;
+
+/**
+ * Width and height from a PNG's IHDR, without decoding.
+ * @throws DataError naming `file` when the bytes do not start with a PNG signature and IHDR
+ */
+export function pngSize(bytes: Uint8Array, file: string): { width: number; height: number } {
+  for (let i = 0; i < 8; i++) if (bytes[i] !== SIGNATURE[i]) throw new DataError(`${file}: not a PNG file (bad signature)`);
+  if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') throw new DataError(`${file}: PNG without an IHDR chunk at byte 8`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
 
 /**
  * Decode an 8-bit, non-interlaced PNG synchronously and keep its first channel (grey for the Kaggle files).
@@ -45,13 +58,16 @@ export function decodePngSync(bytes: Uint8Array, file: string): GreyImage {
   }
   if (!width || !height) throw new DataError(`${file}: PNG without an IHDR chunk`);
   if (!ended) throw new DataError(`${file}: PNG is truncated (no IEND chunk)`);
+  if (width * height > MAX_PNG_PIXELS) throw new DataError(`${file}: the PNG declares ${width}×${height} pixels, more than the ${MAX_PNG_PIXELS} hpaic decodes (corrupt file or decompression bomb)`);
+  const stride = width * channels;
   let raw: Buffer;
   try {
-    raw = inflateSync(Buffer.concat(idat));
+    // Inflation stops at the size the header implies, so a bomb cannot grow past it.
+    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: height * (stride + 1) });
   } catch (err) {
-    throw new DataError(`${file}: PNG image data is corrupt (${(err as Error).message})`, { cause: err });
+    const big = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+    throw new DataError(big ? `${file}: PNG image data inflates to more than the ${height * (stride + 1)} bytes its ${width}×${height} header implies` : `${file}: PNG image data is corrupt (${(err as Error).message})`, { cause: err });
   }
-  const stride = width * channels;
   if (raw.length !== height * (stride + 1)) {
     throw new DataError(`${file}: PNG image data inflates to ${raw.length} bytes, expected ${height * (stride + 1)}`);
   }

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DataError, UsageError } from '../../errors.js';
 import { Progress } from '../../io/text/progress.js';
 import { temporaryPathFor, writeFileAtomic } from '../../io/text/writeFileAtomic.js';
+import { removeStaleTemporaries } from '../../io/text/writeChunksAtomic.js';
+import { withFsErrors } from '../../io/fs/fsError.js';
 import { openChannelSource, isDir, type ChannelSource } from '../store/channelSource.js';
 import { readCsvColumn, readLabelCsv } from '../tables/csv.js';
 import { decodeChannelsRgby } from '../image/decodeImage.js';
@@ -137,7 +139,10 @@ export async function convertKaggle(opts: ConvertOptions): Promise<ConvertResult
   const src = resolve(opts.src);
   const dest = resolve(opts.dest);
   if (!isDir(src)) throw new DataError(`--src ${src}: no such folder`);
-  mkdirSync(dest, { recursive: true });
+  withFsErrors(dest, 'create the folder', () => mkdirSync(dest, { recursive: true }));
+  // HDF5 reports a refused create in its own words: ask the file system first, for a message naming --dest.
+  withFsErrors(dest, 'write into', () => accessSync(dest, constants.W_OK));
+  removeStaleTemporaries(dest);
   const skipped: SkippedSample[] = [];
   const result: ConvertResult = { skipped, converted: 0, seconds: 0 };
   const sources: ChannelSource[] = [];
@@ -145,6 +150,7 @@ export async function convertKaggle(opts: ConvertOptions): Promise<ConvertResult
     if (splits.includes('train')) {
       const kaggleCsv = originalCsv(src, 'train.csv', 'train_kaggle.csv');
       const kaggle = readLabelCsv(kaggleCsv);
+      if (kaggle.ids.length === 0) throw new DataError(`${kaggleCsv}: no rows after the header; expected one Id,Target row per training sample`);
       const kRows = selectRows(kaggle, opts.selection, opts.numImages);
       if (opts.selection) log(`Class selection (Kaggle): ${opts.selection.join(', ')}`);
       log('Creating an HDF5 file for the training set');
@@ -187,6 +193,7 @@ export async function convertKaggle(opts: ConvertOptions): Promise<ConvertResult
     if (splits.includes('test')) {
       const subCsv = originalCsv(src, 'sample_submission.csv', 'sample_submission_kaggle.csv');
       let ids = readCsvColumn(subCsv, 'Id');
+      if (ids.length === 0) throw new DataError(`${subCsv}: no rows after the header; expected one Id row per test sample`);
       if (opts.numImages !== undefined) ids = ids.slice(0, opts.numImages);
       log('Creating an HDF5 file for the test set');
       const testSrc = await openChannelSource([join(src, 'test'), join(src, 'test.zip')], `the Kaggle test set (${subCsv})`);
@@ -269,8 +276,14 @@ async function buildStore(job: StoreJob, o: BuildOptions): Promise<{ rows: numbe
   // Already complete from an earlier run with the same inputs?
   const previous = readState(doneRecord);
   if (previous?.complete && previous.fingerprint === fingerprint && existsSync(job.path)) {
-    if (!o.quiet) process.stderr.write(`${job.path} is complete (${previous.rows} rows); skipping\n`);
-    return { rows: previous.rows, skipped: previous.skipped, converted: 0 };
+    // Trust the file, not only the record: it must open, hold the recorded rows and names, and read its last image.
+    const problem = await completeStoreProblem(job.path, expectedNames(ids, previous));
+    if (problem === null) {
+      if (!o.quiet) process.stderr.write(`${job.path} is complete (${previous.rows} rows); skipping\n`);
+      return { rows: previous.rows, skipped: previous.skipped, converted: 0 };
+    }
+    process.stderr.write(`warning: ${job.path} was recorded as complete but ${problem}; converting it again\n`);
+    rmSync(doneRecord, { force: true });
   }
 
   let writer: Hdf5Writer | undefined;
@@ -354,6 +367,24 @@ async function buildStore(job: StoreJob, o: BuildOptions): Promise<{ rows: numbe
   writeFileAtomic(doneRecord, JSON.stringify({ ...state, complete: true }));
   rmSync(statePath, { force: true });
   return { rows: state.rows, skipped: state.skipped, converted: state.done - startDone };
+}
+
+/** Why a store recorded as complete cannot be trusted, or null when it opens with the expected names and its last row reads. */
+async function completeStoreProblem(path: string, names: string[]): Promise<string | null> {
+  let store: Hdf5Store | undefined;
+  try {
+    store = await Hdf5Store.open(path);
+    if (store.length !== names.length) return `it holds ${store.length} rows instead of ${names.length}`;
+    const stored = store.allNames();
+    const i = stored.findIndex((n, k) => n !== names[k]);
+    if (i >= 0) return `row ${i} holds "${stored[i]}" instead of "${names[i]}"`;
+    if (store.length > 0) store.read(store.length - 1);
+    return null;
+  } catch (err) {
+    return `it does not read (${(err as Error).message.split('\n')[0]})`;
+  } finally {
+    store?.close();
+  }
 }
 
 function expectedNames(ids: string[], s: StoreState): string[] {

@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { DataError, UsageError } from '../../errors.js';
 import { Progress } from '../../io/text/progress.js';
 import { writeFileAtomic } from '../../io/text/writeFileAtomic.js';
+import { safeJoin, unsafeNameReason } from '../../io/fs/safeName.js';
+import { withFsErrors } from '../../io/fs/fsError.js';
 import { readCsvColumn } from '../tables/csv.js';
 import { decodeRgb } from '../image/decodeImage.js';
 import { ResizePool } from './ResizePool.js';
@@ -64,10 +66,22 @@ export interface DownloadHpav18Result {
  * `<base>/<dir>/<rest>_<color>.jpg`; the base URL's own path is kept.
  */
 export function hpav18Url(baseUrl: string, id: string, color: ChannelColor): string {
+  const problem = hpav18IdProblem(id);
+  if (problem) throw new DataError(`HPAv18 Id ${JSON.stringify(id)}: ${problem}`);
   const cut = id.indexOf('_');
-  if (cut <= 0) throw new DataError(`HPAv18 Id "${id}" has no "_"; expected <dir>_<plate>_<well>_<field>`);
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   return `${base}${id.slice(0, cut)}/${id.slice(cut + 1)}_${color}.jpg`;
+}
+
+/**
+ * Why `id` cannot name an HPAv18 image (it becomes a URL path and a file name), or null. The naming rule of
+ * docs/security.md, plus the `_` that separates the server folder from the file.
+ */
+export function hpav18IdProblem(id: string): string | null {
+  const reason = unsafeNameReason(id);
+  if (reason) return `cannot be used in a URL or file name: ${reason}`;
+  if (id.indexOf('_') <= 0) return 'has no "_"; expected <dir>_<plate>_<well>_<field>';
+  return null;
 }
 
 /**
@@ -173,12 +187,13 @@ export async function downloadHpav18(opts: DownloadHpav18Options): Promise<Downl
   if (mode !== 'luma' && mode !== 'channel') throw new UsageError(`--mode expects luma or channel but received "${String(mode)}"`);
   if (!(concurrency >= 1)) throw new UsageError(`--concurrency expects a positive integer but received ${concurrency}`);
   const out = resolve(opts.out);
-  mkdirSync(out, { recursive: true });
+  withFsErrors(out, 'create the folder', () => mkdirSync(out, { recursive: true }));
   // Leftovers of a killed run are never kept.
   for (const f of readdirSync(out)) if (f.startsWith('.') && f.endsWith('.part')) rmSync(join(out, f), { force: true });
   failedCsvCleanup(out);
 
-  let ids = readCsvColumn(opts.csv, 'Id');
+  // Ids are checked one by one below: a bad Id is listed in failed.csv and the others are still downloaded.
+  let ids = readCsvColumn(opts.csv, 'Id', { ids: false });
   if (opts.numIds !== undefined) ids = ids.slice(0, opts.numIds);
   // Keep the label file next to the images, so that `hpaic convert --hpav18 <out>` finds both.
   const csvCopy = join(out, 'HPAv18_train.csv');
@@ -187,17 +202,24 @@ export async function downloadHpav18(opts: DownloadHpav18Options): Promise<Downl
     writeFileAtomic(csvCopy, lines.slice(0, opts.numIds === undefined ? lines.length : opts.numIds + 1).join('\n').replace(/\n*$/, '\n'));
   }
   const tasks: { id: string; color: ChannelColor }[] = [];
+  const failed: FailedDownload[] = [];
   let present = 0;
-  for (const id of ids) {
+  for (const [i, id] of ids.entries()) {
+    const problem = hpav18IdProblem(id);
+    if (problem) {
+      // Nothing is requested or written for it: its four files are failures of this run.
+      for (const color of CHANNEL_COLORS) failed.push({ id, color, url: '', error: `${opts.csv} line ${i + 2}: Id ${problem}` });
+      continue;
+    }
     for (const color of CHANNEL_COLORS) {
-      if (existsSync(join(out, `${id}_${color}.png`))) present++;
+      if (existsSync(safeJoin(out, `${id}_${color}.png`, opts.csv))) present++;
       else tasks.push({ id, color });
     }
   }
   const total = ids.length * 4;
   const progress = new Progress({ total, label: 'download', unit: 'img', quiet: opts.quiet });
   if (present) progress.tick(present, `${present} already present`);
-  const failed: FailedDownload[] = [];
+  if (failed.length) progress.tick(failed.length, `${failed.length / 4} bad Id(s)`);
   // Resizes run in worker threads (one per core); at most one decoded image more than there are threads waits.
   const threads = opts.threads ?? Math.max(1, availableParallelism());
   const pool = new ResizePool(threads);
@@ -221,10 +243,11 @@ export async function downloadHpav18(opts: DownloadHpav18Options): Promise<Downl
           throw new RetryableError((err as Error).message);
         }
         const png = await sharp(grey, { raw: { width: size, height: size, channels: 1 } }).toColourspace('b-w').png().toBuffer();
-        const tmp = join(out, `.${name}.${process.pid}.part`);
+        const target = safeJoin(out, name, opts.csv);
+        const tmp = `${dirname(target)}/.${name}.${process.pid}.part`;
         try {
           await writeFile(tmp, png);
-          await rename(tmp, join(out, name));
+          await rename(tmp, target);
         } catch (err) {
           rmSync(tmp, { force: true });
           throw err;

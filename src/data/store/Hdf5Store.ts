@@ -15,6 +15,9 @@ const FILTERS: Record<Exclude<Hdf5Compression, 'none'>, { id: number; opts: numb
 };
 
 type H5Module = typeof H5;
+
+/** Bounds checked on a store's declared shapes before anything is read (a crafted header cannot allocate more). */
+export const HDF5_LIMITS = { maxSide: 16384, maxRows: 50_000_000, maxNameBytes: 4096, maxNamesTotal: 1 << 30 } as const;
 let loading: Promise<H5Module> | undefined;
 
 /**
@@ -82,6 +85,17 @@ export class Hdf5Store implements ImageStore {
     }
     this.images = images as H5.Dataset;
     [this.length, this.height, this.width] = shape;
+    const L = HDF5_LIMITS;
+    if (this.height < 1 || this.width < 1 || this.height > L.maxSide || this.width > L.maxSide) {
+      throw new DataError(`${path}: dataset "images" declares ${this.height}×${this.width} images; hpaic reads sides of 1 to ${L.maxSide} pixels (corrupt or foreign file)`);
+    }
+    if (this.length > L.maxRows) throw new DataError(`${path}: dataset "images" declares ${this.length} rows, more than the ${L.maxRows} hpaic reads (corrupt or foreign file)`);
+    const nameBytes = (names as H5.Dataset).metadata.size;
+    const nameRows = names.shape?.[0] ?? 0;
+    if (nameRows !== this.length) throw new DataError(`${path}: "names" has ${nameRows} entries but "images" has ${this.length} rows`);
+    if (!(nameBytes >= 1 && nameBytes <= L.maxNameBytes) || nameRows * nameBytes > L.maxNamesTotal) {
+      throw new DataError(`${path}: dataset "names" declares ${nameRows} names of ${nameBytes} bytes; hpaic reads names of 1 to ${L.maxNameBytes} bytes (corrupt or foreign file)`);
+    }
     this.chunks = meta.chunks ?? null;
     this.compression = this.images.filters.map((f) => filterName(f.id));
     const namesDs = names as H5.Dataset;
@@ -142,9 +156,11 @@ export class Hdf5Store implements ImageStore {
   }
 
   private check(index: number): void {
-    if (!this.file) throw new Error(`${this.path}: the store is closed`);
+    if (!this.file) throw new DataError(`${this.path}: the store is closed`);
     if (!Number.isInteger(index) || index < 0 || index >= this.length) {
-      throw new RangeError(`${this.path}: index ${index} is outside 0..${this.length - 1}`);
+      throw new DataError(`${this.path}: row ${index} does not exist (the store has ${this.length} rows); does the CSV list more samples than the store holds?`, {
+        hint: 'rebuild the store from this CSV with `hpaic convert`',
+      });
     }
   }
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DataError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/text/writeFileAtomic.js';
+import { checkSafeName } from '../../io/fs/safeName.js';
 import { NUM_CLASSES, parseTarget } from './labels.js';
 
 /** Ids and their labels as a row-major N×28 multi-hot matrix (row i belongs to `ids[i]`). */
@@ -16,6 +17,16 @@ export interface ReadLabelCsvOptions {
   column?: string;
   /** Accept empty label fields (submissions, test truth). Default false (training files). */
   allowEmpty?: boolean;
+}
+
+/**
+ * Check an Id read from `file` at `line`: Ids become file names (`<Id>_red.png`), HDF5 names and CSV fields, so
+ * each must follow the naming rule of docs/security.md (no separators, no `..`, no commas or quotes).
+ * @throws DataError naming the file and line
+ */
+export function checkId(id: string, file: string, line: number): string {
+  if (id === '') throw new DataError(`${file} line ${line}: empty Id`);
+  return checkSafeName(id, `${file} line ${line}`, 'Id');
 }
 
 /**
@@ -61,8 +72,7 @@ export function parseLabelCsv(text: string, file: string, opts: ReadLabelCsvOpti
     if (fields.length < need) {
       throw new DataError(`${file} line ${line}: expected ${cols.length} fields (${cols.join(',')}) but found ${fields.length}`);
     }
-    const id = fields[idCol];
-    if (id === '') throw new DataError(`${file} line ${line}: empty Id`);
+    const id = checkId(fields[idCol], file, line);
     const prev = seen.get(id);
     if (prev !== undefined) throw new DataError(`${file} line ${line}: duplicate Id "${id}" (first seen on line ${prev})`);
     seen.set(id, line);
@@ -79,11 +89,20 @@ export function parseLabelCsv(text: string, file: string, opts: ReadLabelCsvOpti
   return { ids, labels: labels.slice(0, ids.length * NUM_CLASSES) };
 }
 
+export interface ReadCsvColumnOptions {
+  /**
+   * Treat the values as sample Ids: non-empty, unique, and following the naming rule ({@link checkId}).
+   * Default: true for the `Id` column.
+   */
+  ids?: boolean;
+}
+
 /**
  * Read one column (default `Id`) of a CSV, e.g. the test ids of `sample_submission.csv`.
- * @throws DataError when the column is missing or a row is short.
+ * @throws DataError when the column is missing, a row is short, or (Ids) an Id is empty, repeated or unsafe.
  */
-export function readCsvColumn(path: string, column = 'Id'): string[] {
+export function readCsvColumn(path: string, column = 'Id', opts: ReadCsvColumnOptions = {}): string[] {
+  const asIds = opts.ids ?? column === 'Id';
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -96,9 +115,17 @@ export function readCsvColumn(path: string, column = 'Id'): string[] {
   const col = header.value.fields.indexOf(column);
   if (col < 0) throw new DataError(`${path}: missing column ${column}; the header is "${header.value.fields.join(',')}"`);
   const out: string[] = [];
+  const seen = new Map<string, number>();
   for (const { fields, line } of rows) {
     if (fields.length <= col) throw new DataError(`${path} line ${line}: expected a ${column} field but found ${fields.length} fields`);
-    out.push(fields[col]);
+    const v = fields[col];
+    if (asIds) {
+      checkId(v, path, line);
+      const prev = seen.get(v);
+      if (prev !== undefined) throw new DataError(`${path} line ${line}: duplicate Id "${v}" (first seen on line ${prev})`);
+      seen.set(v, line);
+    }
+    out.push(v);
   }
   return out;
 }

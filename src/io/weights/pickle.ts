@@ -93,6 +93,8 @@ class Unpickler {
   private readonly metastack: unknown[][] = [];
   private readonly memo = new Map<number, unknown>();
   private readonly storages = new Map<string, Storage>();
+  /** Bytes copied out of storages for views (bounded, see rebuildTensor). */
+  private copied = 0;
   private readonly globals: Record<string, () => Global>;
 
   constructor(private readonly bytes: Uint8Array, private readonly options: UnpickleOptions) {
@@ -105,6 +107,8 @@ class Unpickler {
   }
 
   private need(n: number): number {
+    // A negative or absurd length (BINSTRING of −5) would move the cursor backwards and loop forever.
+    if (!Number.isSafeInteger(n) || n < 0) this.fail(`a length of ${n} bytes at byte ${this.pos} is impossible; the file is damaged`);
     if (this.pos + n > this.bytes.length) this.fail(`the pickle ends early at byte ${this.bytes.length} (needed ${n} more bytes at byte ${this.pos}); the file is truncated or damaged`);
     const at = this.pos;
     this.pos += n;
@@ -184,6 +188,8 @@ class Unpickler {
         case 0x8b: { // LONG4
           const n = this.i32();
           if (n < 0) this.fail(`LONG4 has a negative length at byte ${this.pos - 4}`);
+          // Decoding is quadratic in the length; no checkpoint holds an integer of more than a few bytes.
+          if (n > MAX_LONG_BYTES) this.fail(`LONG4 at byte ${this.pos - 5} holds a ${n}-byte integer, more than the ${MAX_LONG_BYTES} bytes hpaic reads`);
           this.stack.push(decodeLong(this.take(n)));
           break;
         }
@@ -205,7 +211,7 @@ class Unpickler {
         case 0x5d: this.stack.push([]); break; // EMPTY_LIST
         case 0x6c: { const items = this.popMark(); this.stack.push(items); break; } // LIST
         case 0x61: { const v = this.pop(); this.container<unknown[]>('list', this.top()).push(v); break; } // APPEND
-        case 0x65: { const items = this.popMark(); this.container<unknown[]>('list', this.top()).push(...items); break; } // APPENDS
+        case 0x65: { const items = this.popMark(); appendAll(this.container<unknown[]>('list', this.top()), items); break; } // APPENDS
         case 0x7d: this.stack.push(new Map()); break; // EMPTY_DICT
         case 0x64: { // DICT
           const items = this.popMark();
@@ -222,7 +228,7 @@ class Unpickler {
           break;
         }
         case 0x8f: this.stack.push([]); break; // EMPTY_SET (sets become arrays)
-        case 0x90: { const items = this.popMark(); this.container<unknown[]>('set', this.top()).push(...items); break; } // ADDITEMS
+        case 0x90: { const items = this.popMark(); appendAll(this.container<unknown[]>('set', this.top()), items); break; } // ADDITEMS
         case 0x91: { const items = this.popMark(); this.stack.push(items); break; } // FROZENSET
         case 0x63: { const module = this.line(); const name = this.line(); this.stack.push(this.global(module, name)); break; } // GLOBAL
         case 0x93: { // STACK_GLOBAL
@@ -379,6 +385,17 @@ class Unpickler {
     for (let i = 0; i < size.length; i++) last += (size[i] - 1) * stride[i];
     const storageNumel = Math.floor(storage.bytes.byteLength / item);
     if (last >= storageNumel) this.fail(`a tensor of shape [${shape.join(', ')}] (offset ${offset}, stride [${stride.join(', ')}]) reaches element ${last} of storage '${storage.key}', which has ${storageNumel}`);
+    // Views are copied out of their storage. Broadcast views (stride 0) or many views of one storage could make a
+    // small file allocate gigabytes, so the copies together may not exceed twice the storages (plus 64 MiB).
+    const owns = isContiguous(size, stride) && offset === 0 && numel * item === storage.bytes.byteLength && !storage.claimed;
+    if (!owns) {
+      this.copied += numel * item;
+      let stored = 0;
+      for (const st of this.storages.values()) stored += st.bytes.byteLength;
+      if (this.copied > 2 * stored + COPY_SLACK) {
+        this.fail(`the tensors rebuilt from storage '${storage.key}' and the others would copy ${this.copied} bytes out of ${stored} stored bytes (broadcast or repeated views); the file is damaged or crafted`);
+      }
+    }
     if (isContiguous(size, stride)) {
       const begin = offset * item;
       const end = begin + numel * item;
@@ -390,6 +407,16 @@ class Unpickler {
     }
     return { dtype, shape, data: gather(storage.bytes, item, offset, size, stride) };
   }
+}
+
+/** The largest LONG4 integer read (bytes): torch.save writes ints of at most 8. */
+const MAX_LONG_BYTES = 1024;
+/** Bytes of view copies allowed beyond twice the stored bytes. */
+const COPY_SLACK = 64 * 2 ** 20;
+
+/** `out.push(...items)` without spreading: a pickle can MARK a million items, more arguments than a call takes. */
+function appendAll(out: unknown[], items: readonly unknown[]): void {
+  for (const x of items) out.push(x);
 }
 
 function isContiguous(size: number[], stride: number[]): boolean {

@@ -70,7 +70,7 @@ export function readSafetensors(path: string): SafetensorsContent {
         if (typeof info !== 'object' || info === null || Array.isArray(info)) fail('__metadata__ must be an object of strings');
         for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
           if (typeof v !== 'string') fail(`__metadata__ value ${JSON.stringify(k)} must be a string, got ${JSON.stringify(v)}`);
-          metadata[k] = v;
+          Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true }); // "__proto__" stays a key
         }
         continue;
       }

@@ -47,6 +47,15 @@ function identifyCheckpoint(path: string): void {
   }
 }
 
+function fileSize(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    return fstatSync(fd).size;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const checkpointError = (where: string, message: string, hint?: string): CheckpointError => new CheckpointError(`${where}: ${message}`, hint ? { hint } : undefined);
 
 /**
@@ -58,7 +67,9 @@ const checkpointError = (where: string, message: string, hint?: string): Checkpo
  */
 export function readTorchFile(path: string): PickleValue {
   identifyCheckpoint(path);
-  const zip = ZipReader.openSync(path, { error: checkpointError });
+  // torch.save stores its records uncompressed: no record can hold more bytes than the file itself, so a deflated
+  // record claiming more (a bomb in a 500 KB .pth) is refused before anything is inflated.
+  const zip = ZipReader.openSync(path, { error: checkpointError, maxEntryBytes: fileSize(path) });
   const fail: (message: string, hint?: string) => never = (message, hint) => {
     throw checkpointError(path, message, hint);
   };
