@@ -19,7 +19,7 @@ import { browserSkip, launchBrowser } from '../helpers/browser.js';
 import { parseConfig } from '../../src/config/loadConfig.js';
 import { train } from '../../src/train/train.js';
 import { findThresholds } from '../../src/predict/findThresholds.js';
-import { readHistory, readSummary, metricValue, parseMetricList } from '../../src/train/summary.js';
+import { readHistory, readSummary, writeHistory, metricValue, parseMetricList } from '../../src/train/summary.js';
 import { readProbabilityFile } from '../../src/run/probabilityFile.js';
 import { readLabelCsv } from '../../src/data/tables/csv.js';
 import { startViewer, type Viewer } from '../../src/viewer/server.js';
@@ -105,6 +105,17 @@ test('the run page charts hold history.json values and show the threshold table'
   const tpfn = await page.$$eval('table.tpfpfn[data-fold="1"] tr', (rs) => rs.slice(1).map((r) => [...r.querySelectorAll('td.num')].map((td) => Number(td.textContent))));
   assert.deepEqual(tpfn.map(([tp, , fn]) => tp + fn), Array.from({ length: 28 }, (_, c) => positives(c)));
   await screenshot('viewer-run.png');
+});
+
+test('the run page follows a run that is still training (history.json re-read)', { skip }, async () => {
+  await open('/run/tiny-copy');
+  const path = join(ckpt, 'tiny-copy', 'fold_1', 'history.json');
+  const h = readHistory(path);
+  const next = { ...h.epochs[h.epochs.length - 1], epoch: h.epochs.length + 1, train: { loss: 0.123, metrics: h.epochs[0].train.metrics } };
+  writeHistory(path, { ...h, epochs: [...h.epochs, next] });
+  await page.waitForFunction(() => JSON.parse(document.querySelector('svg[data-chart="fold1-loss"] polyline[data-series="train loss"]')!.getAttribute('data-values')!).length === 3, undefined, { timeout: 15000 });
+  const values = JSON.parse((await page.getAttribute('svg[data-chart="fold1-loss"] polyline[data-series="train loss"]', 'data-values'))!);
+  assert.deepEqual(values, [...h.epochs.map((e) => e.train.loss), 0.123]);
 });
 
 test('the gallery shows the validation samples with their true labels; the class filter narrows them', { skip }, async () => {
