@@ -2,7 +2,7 @@
  * hpaic's public library API. See README.md ("Library", "A k-fold run from a script") and docs/interfaces.md for
  * the contracts. The same names, grouped by layer (docs/architecture.md), are importable from subpaths:
  * `hpaic/tensor`, `hpaic/nn`, `hpaic/optim`, `hpaic/models`, `hpaic/io`, `hpaic/config`, `hpaic/data`,
- * `hpaic/metrics`, `hpaic/run`, `hpaic/train`, `hpaic/predict`, `hpaic/plot`, `hpaic/synth`.
+ * `hpaic/metrics`, `hpaic/run`, `hpaic/train`, `hpaic/predict`, `hpaic/plot`, `hpaic/synth`, `hpaic/viewer`.
  */
 export * from './errors.js';
 
@@ -15,6 +15,7 @@ export { findThresholds } from './predict/findThresholds.js';
 export { submit, type SubmitOptions } from './predict/submit.js';
 export { ensembleCsv as ensemble } from './predict/ensembleCsv.js';
 export { scoreFiles as score } from './metrics/scoreFiles.js';
+export { startViewer, type Viewer, type ViewerOptions } from './viewer/index.js';
 
 // The library, layer by layer.
 export { Tensor, type Device, type Operand, type DType, tensor, fromBytes, zeros, ones, empty, full, rand, randn, arange, randperm, cat, stack, where, tidy, keep, noGrad, liveTensors, setNumThreads, getNumThreads, manualSeed, cudaAvailable, cudaDeviceCount, engineInfo, F } from './tensor/index.js';

@@ -19,4 +19,5 @@ export const COMMANDS: Record<string, () => Promise<{ command: CommandSpec }>> =
   ensemble: () => import('./commands/ensemble.js'),
   'apply-leak': () => import('./commands/apply-leak.js'),
   weights: () => import('./commands/weights.js'),
+  view: () => import('./commands/view.js'),
 };

@@ -6,3 +6,4 @@ export { readSafetensors, writeSafetensors, type SafetensorsContent } from './we
 export { readWeights, detectWeightFormat, type WeightFormat, type WeightsContent } from './weights/readWeights.js';
 export { ZipReader, type ZipEntry } from './zip/zipReader.js';
 export { pythonJsonDumps, type PythonJsonOptions } from './text/pythonJsonDumps.js';
+export { EventFileWriter, FILE_VERSION, type SummaryValue, crc32c, maskedCrc32c } from './tensorboard/index.js';

@@ -13,7 +13,7 @@ import { DataError, UsageError } from '../errors.js';
 import { NUM_CLASSES } from '../data/tables/labels.js';
 import { readSubmission, writeSubmission } from '../data/tables/csv.js';
 import { binarize, type Thresholds } from './binarize.js';
-import { isProbabilityHeader, readProbabilityFile, writeProbabilityFile } from './probabilityFile.js';
+import { isProbabilityHeader, readProbabilityFile, writeProbabilityFile } from '../run/probabilityFile.js';
 
 export type EnsembleMode = 'vote' | 'mean-prob';
 

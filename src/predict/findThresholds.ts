@@ -1,7 +1,8 @@
 /**
  * `hpaic find-thresholds`: the seed's threshold_finder.py (seed-spec §2.2). Rebuilds the training run's
  * validation split(s) (same config, same random_state), predicts each with its fold's best model, searches the
- * best single and per-class thresholds and writes `threshold.json` in the seed's form.
+ * best single and per-class thresholds and writes `threshold.json` in the seed's form, and each fold's
+ * `fold_<k>/val_probabilities.csv` (the validation probabilities the search saw).
  */
 import type { HpaicConfig } from '../config/schema.js';
 import { DataLoader } from '../data/loader/DataLoader.js';
@@ -15,6 +16,7 @@ import { predictLogits, torchSigmoid } from './predict.js';
 import { forEachFoldModel } from './loadFoldModels.js';
 import { CheckpointError } from '../errors.js';
 import { inputNormFor } from '../models/inputNorm.js';
+import { writeProbabilityFile } from '../run/probabilityFile.js';
 
 export async function findThresholds(config: HpaicConfig, opts: { quiet?: boolean } = {}): Promise<{ path: string; folds: FoldThresholds[] }> {
   if (config.threads) setNumThreads(config.threads);
@@ -35,6 +37,7 @@ export async function findThresholds(config: HpaicConfig, opts: { quiet?: boolea
       if (!split) throw new CheckpointError(`${fold.model} exists but the config makes only ${splits.length} fold(s)`);
       const logits = await predictLogits({ model, loader, order: split.test, device, channelsLast: config.channels_last, inputNorm: inputNormFor(config), label: `fold ${fold.fold}/${n} validation`, quiet: opts.quiet });
       const ev = evaluateThresholds(logits, labelsAt(data.labels, split.test), { sigmoid: torchSigmoid });
+      writeProbabilityFile(fold.valProbabilities, Array.from(split.test, (i) => data.ids[i]), torchSigmoid(logits));
       log.file(formatFoldReport(ev, fold.fold, n));
       log.info(`Fold ${fold.fold}/${n}\n${formatThresholdTable(ev)}`);
       folds.push(ev.entries);

@@ -10,7 +10,7 @@ import { removeStaleTemporaries } from '../io/text/writeChunksAtomic.js';
 import { NUM_CLASSES } from '../data/tables/labels.js';
 import { fillEmpty as fillEmptyRows, writeSubmission } from '../data/tables/csv.js';
 import { binarize, sigmoid32, type SigmoidFn, type Thresholds } from './binarize.js';
-import { writeProbabilityFile } from './probabilityFile.js';
+import { writeProbabilityFile } from '../run/probabilityFile.js';
 
 /** One threshold kind of one fold, e.g. `{ key: 'lb', threshold: 0.3 }`. */
 export interface KeyedThreshold {

@@ -11,6 +11,8 @@ import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
  *   submission/*.csv
  *   fold_<k>/  model.pth (best epoch)  summary.json (best epoch)  history.json (every epoch)
  *              last.pth (last epoch, for resume)  curves.png
+ *              val_probabilities.csv (the best model's validation probabilities, see probabilityFile.ts)
+ *              tb/events.out.tfevents.* (TensorBoard)
  * ```
  */
 export const FOLD_FILES = {
@@ -21,6 +23,12 @@ export const FOLD_FILES = {
   summary: 'summary.json',
   history: 'history.json',
   curves: 'curves',
+  /**
+   * σ(logit) of every validation sample of the fold under model.pth, in split order (the probability-file
+   * format): written by `hpaic train` whenever the checkpoint improves, and again by `hpaic find-thresholds`.
+   */
+  valProbabilities: 'val_probabilities.csv',
+  tensorboard: 'tb',
 } as const;
 
 export const RUN_FILES = {
@@ -46,6 +54,9 @@ export interface FoldPaths {
   last: string;
   summary: string;
   history: string;
+  valProbabilities: string;
+  /** The TensorBoard folder. */
+  tensorboard: string;
   /** curves.png or curves.svg. */
   curves(format?: 'png' | 'svg'): string;
 }
@@ -59,6 +70,8 @@ export function foldPaths(runDir: string, k: number): FoldPaths {
     last: join(dir, FOLD_FILES.last),
     summary: join(dir, FOLD_FILES.summary),
     history: join(dir, FOLD_FILES.history),
+    valProbabilities: join(dir, FOLD_FILES.valProbabilities),
+    tensorboard: join(dir, FOLD_FILES.tensorboard),
     curves: (format = 'png') => join(dir, `${FOLD_FILES.curves}.${format}`),
   };
 }

@@ -6,11 +6,12 @@
 import type { Module } from '../nn/Module.js';
 import type { Optimizer } from '../optim/Optimizer.js';
 import type { Criterion } from '../nn/losses.js';
-import type { DataLoader } from '../data/loader/DataLoader.js';
+import type { Batch, DataLoader } from '../data/loader/DataLoader.js';
 import { batchTensors } from '../run/batchTensors.js';
 import { tidy, noGrad } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/Tensor.js';
 import { F1Accumulator, type Metric } from '../metrics/f1.js';
+import { NUM_CLASSES } from '../data/tables/labels.js';
 import { Progress } from '../io/text/progress.js';
 import type { InputNorm } from '../models/inputNorm.js';
 
@@ -18,6 +19,8 @@ export interface EpochResult {
   loss: number;
   metrics: Metric[];
   seconds: number;
+  /** σ(logits), row-major N×28 in `order`, when `collectProbabilities` was set. */
+  probabilities?: Float32Array;
 }
 
 export interface RunEpochOptions {
@@ -36,6 +39,10 @@ export interface RunEpochOptions {
   epoch: number;
   label: string;
   quiet?: boolean;
+  /** Keep the per-sample probabilities (validation: the fold's probability file, TensorBoard's histogram). */
+  collectProbabilities?: boolean;
+  /** Called after each batch with its 0-based index and loss, before the loader may reuse the batch's buffer. */
+  onBatch?: (batch: Batch, index: number, loss: number) => void;
 }
 
 export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
@@ -45,9 +52,11 @@ export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
   const progress = new Progress({ total: o.loader.numBatches(o.order.length), label: o.label, unit: 'batch', quiet: o.quiet });
   let lossSum = 0;
   let samples = 0;
+  let index = 0;
+  const probabilities = o.collectProbabilities ? new Float32Array(o.order.length * NUM_CLASSES) : undefined;
   for await (const batch of o.loader.batches(o.order, { epoch: o.epoch })) {
     const n = batch.ids.length;
-    const { lossValue, preds } = tidy(() => {
+    const { lossValue, preds, probs } = tidy(() => {
       const { x, y } = batchTensors(batch, o.device, o.channelsLast, o.inputNorm);
       let logits: Tensor;
       let loss: Tensor;
@@ -64,9 +73,13 @@ export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
         });
       }
       // sigmoid(x) > 0.5 evaluated by libtorch, exactly as the seed's metric input.
-      const p = noGrad(() => logits.detach().sigmoid().gt(0.5).to({ device: 'cpu', dtype: 'uint8' }));
-      return { lossValue: loss.item(), preds: p.toTypedArray() as Uint8Array };
+      const sig = noGrad(() => logits.detach().sigmoid());
+      const p = sig.gt(0.5).to({ device: 'cpu', dtype: 'uint8' });
+      const pr = probabilities ? (sig.to({ device: 'cpu', dtype: 'float32' }).toTypedArray() as Float32Array) : undefined;
+      return { lossValue: loss.item(), preds: p.toTypedArray() as Uint8Array, probs: pr };
     });
+    if (probabilities && probs) probabilities.set(probs, samples * NUM_CLASSES);
+    o.onBatch?.(batch, index++, lossValue);
     o.loader.recycle(batch); // the tensors hold copies: the loader may reuse the buffer
     acc.add(preds, batch.targets);
     lossSum += lossValue * n;
@@ -74,5 +87,5 @@ export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
     progress.tick(1, `loss ${(lossSum / samples).toFixed(4)} ${(samples / progress.elapsedSeconds).toFixed(1)} img/s`);
   }
   progress.finish();
-  return { loss: lossSum / o.datasetLength, metrics: acc.metricList(), seconds: progress.elapsedSeconds };
+  return { loss: lossSum / o.datasetLength, metrics: acc.metricList(), seconds: progress.elapsedSeconds, ...(probabilities ? { probabilities } : {}) };
 }

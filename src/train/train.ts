@@ -5,6 +5,7 @@
  *
  * Files per fold (`<checkpoint_dir>/<name>/fold_<k>/`): `model.pth` (best weights, PyTorch state dict),
  * `summary.json` (the seed's), `history.json` (every epoch), `last.pth` (full state after the last epoch),
+ * `val_probabilities.csv` (the best model's validation probabilities), `tb/` (TensorBoard events, foldTensorBoard.ts),
  * `curves.png`. Every file is written atomically, so a kill at any moment leaves a resumable run: rerunning the
  * command skips finished folds and continues the current one from its last finished epoch. Each random stream
  * (dropout, sampler, augmentation, shuffling) is seeded from (seed, fold, epoch), so a resumed run equals an
@@ -37,6 +38,9 @@ import { loadTrainingState, saveTrainingState } from './trainingState.js';
 import { createCriterion } from '../nn/losses.js';
 import { inputNormFor } from '../models/inputNorm.js';
 import { runEpoch } from './runEpoch.js';
+import { FoldTensorBoard } from './foldTensorBoard.js';
+import { batchFigure } from './batchFigure.js';
+import { writeProbabilityFile } from '../run/probabilityFile.js';
 import { loadDataset, makeSplits, planWeights, labelsAt } from '../run/prepareData.js';
 import { resolveDevice } from '../run/resolveDevice.js';
 import { RunLog } from '../run/RunLog.js';
@@ -257,9 +261,11 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
   let checkpointBest = -Infinity;
   let history: TrainingHistory = { fold: k, epochs: [] };
   let start = 1;
+  let tbResume: { file: string; bytes: number } | undefined;
   if (existsSync(paths.last)) {
     const restored = loadTrainingState(paths.last, { model, optimizer, scheduler, earlyStop });
     start = restored.epoch + 1;
+    tbResume = restored.tensorboard;
     checkpointBest = restored.checkpointBest;
     if (existsSync(paths.history)) history = readHistory(paths.history);
     history.epochs = history.epochs.filter((e) => e.epoch <= restored.epoch);
@@ -267,6 +273,10 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
   } else if (existsSync(paths.history) && !j.sourceFold) {
     rmSync(paths.history); // a history without a state to resume from is stale
   }
+  // A fold that starts afresh drops the events of an attempt that never finished an epoch.
+  if (!existsSync(paths.last)) rmSync(paths.tensorboard, { recursive: true, force: true });
+  const tb = FoldTensorBoard.open(paths.tensorboard, tbResume);
+  const valIds = Array.from(split.test, (i) => j.data.ids[i]);
 
   const trainLabels = labelsAt(j.data.labels, split.train);
   const perSample = j.plan.samplerClassWeights ? sampleWeights(trainLabels, NUM_CLASSES, j.plan.samplerClassWeights, config.sampler.mode as SampleWeightMode) : null;
@@ -284,21 +294,30 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
         : shuffledOrder(split.train.length, seededRandom(config.seed, k, epoch, 2));
       const order = Int32Array.from(local, (i) => split.train[i]);
       const tag = `fold ${k} epoch ${epoch}/${config.epochs}`;
-      const trainRes = await runEpoch({ model, loader: j.trainLoader, order, datasetLength: split.train.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, optimizer, epoch, label: `${tag} train`, quiet: j.quiet });
-      const valRes = await runEpoch({ model, loader: j.valLoader, order: split.test, datasetLength: split.test.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, epoch, label: `${tag} val  `, quiet: j.quiet });
+      const stepsPerEpoch = j.trainLoader.numBatches(order.length);
+      let firstBatch: { images: Float32Array; shape: [number, number, number, number] } | undefined;
+      const onBatch = (batch: { images: Float32Array; shape: [number, number, number, number] }, index: number, loss: number): void => {
+        tb.step((epoch - 1) * stepsPerEpoch + index + 1, loss);
+        if (epoch === 1 && index === 0) firstBatch = { images: batch.images.slice(), shape: [...batch.shape] };
+      };
+      const trainRes = await runEpoch({ model, loader: j.trainLoader, order, datasetLength: split.train.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, optimizer, epoch, label: `${tag} train`, quiet: j.quiet, onBatch });
+      if (firstBatch) tb.batch(1, await batchFigure(firstBatch.images, firstBatch.shape));
+      const valRes = await runEpoch({ model, loader: j.valLoader, order: split.test, datasetLength: split.test.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, epoch, label: `${tag} val  `, quiet: j.quiet, collectProbabilities: true });
       const v = metricValue(valRes.metrics, 'f1_macro');
       finished = earlyStop.step(v);
       if (config.lr_schedule === 'plateau') scheduler.step(v);
       const improved = improvesOn(v, checkpointBest, 'max', 1e-4);
       const record: EpochRecord = { epoch, train: { loss: trainRes.loss, metrics: trainRes.metrics }, val: { loss: valRes.loss, metrics: valRes.metrics }, lr, seconds: (Date.now() - t0) / 1000, improved };
       history.epochs.push(record);
+      tb.epoch(record, valRes.probabilities);
       if (improved) {
         checkpointBest = v;
         await saveWeights(model, paths.model);
+        writeProbabilityFile(paths.valProbabilities, valIds, valRes.probabilities!);
         writeSummary(paths.summary, summaryFromHistory(history, epoch));
       }
       writeHistory(paths.history, history);
-      saveTrainingState(paths.last, { epoch, model, optimizer, scheduler, earlyStop, checkpointBest });
+      saveTrainingState(paths.last, { epoch, model, optimizer, scheduler, earlyStop, checkpointBest, tensorboard: tb.position });
       if (config.plots !== 'none') await writeCurves(history, paths.curves(config.plots), { title: `${config.name} fold ${k}` });
       log.info(
         `Epoch ${epoch}/${config.epochs}  train loss ${trainRes.loss.toFixed(4)} f1 ${metricValue(trainRes.metrics, 'f1_macro').toFixed(4)} | ` +
@@ -312,6 +331,7 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
     }
     if (!finished) finished = (history.epochs.at(-1)?.epoch ?? 0) >= config.epochs;
   } finally {
+    tb.close();
     optimizer.dispose();
     criterion.dispose();
     model.dispose();

@@ -25,6 +25,8 @@ export interface TrainingStateParts {
   earlyStop: EarlyStopping;
   /** Best validation metric that produced a checkpoint (model.pth). */
   checkpointBest: number;
+  /** The fold's TensorBoard event file and its length after this epoch (resume truncates it there). */
+  tensorboard?: { file: string; bytes: number };
 }
 
 function optimizerRecord(opt: Optimizer): PickleInput {
@@ -48,6 +50,7 @@ export function saveTrainingState(path: string, s: TrainingStateParts): void {
     lr_scheduler: s.scheduler.stateDict() as unknown as PickleInput,
     early_stop: s.earlyStop.stateDict() as unknown as PickleInput,
     checkpoint_best: encodeNumber(s.checkpointBest),
+    ...(s.tensorboard ? { tensorboard: { file: s.tensorboard.file, bytes: s.tensorboard.bytes } } : {}),
   };
   writeTorchFile(path, value);
 }
@@ -65,7 +68,7 @@ function plain(v: PickleValue): unknown {
 }
 
 /** Restores a state written by saveTrainingState into the given objects; returns the epoch and best value. */
-export function loadTrainingState(path: string, into: Omit<TrainingStateParts, 'epoch' | 'checkpointBest'>): { epoch: number; checkpointBest: number } {
+export function loadTrainingState(path: string, into: Omit<TrainingStateParts, 'epoch' | 'checkpointBest' | 'tensorboard'>): { epoch: number; checkpointBest: number; tensorboard?: { file: string; bytes: number } } {
   const root = readTorchFile(path);
   if (!(root instanceof Map) || root.get('format') !== 'hpaic-training-state-1') {
     throw new CheckpointError(`${path}: not an hpaic training state (expected the file hpaic train writes as last.pth)`);
@@ -91,5 +94,7 @@ export function loadTrainingState(path: string, into: Omit<TrainingStateParts, '
   tensors.forEach((t) => t.dispose());
   into.scheduler.loadStateDict(plain(root.get('lr_scheduler')!) as ReduceLROnPlateauState);
   into.earlyStop.loadStateDict(plain(root.get('early_stop')!) as EarlyStoppingState);
-  return { epoch: Number(root.get('epoch')), checkpointBest: decodeNumber(plain(root.get('checkpoint_best')!) as JsonNumber, 'checkpoint_best') };
+  const tb = root.has('tensorboard') ? (plain(root.get('tensorboard')!) as { file: unknown; bytes: unknown }) : undefined;
+  const tensorboard = tb && typeof tb.file === 'string' && Number.isInteger(Number(tb.bytes)) ? { file: tb.file, bytes: Number(tb.bytes) } : undefined;
+  return { epoch: Number(root.get('epoch')), checkpointBest: decodeNumber(plain(root.get('checkpoint_best')!) as JsonNumber, 'checkpoint_best'), ...(tensorboard ? { tensorboard } : {}) };
 }

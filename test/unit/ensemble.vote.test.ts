@@ -4,7 +4,7 @@ import { copyFileSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ensembleCsv, hardVote } from '../../src/predict/ensembleCsv.js';
-import { writeProbabilityFile } from '../../src/predict/probabilityFile.js';
+import { writeProbabilityFile } from '../../src/run/probabilityFile.js';
 import { REPO_ROOT, pythonSkip, runPython, sharedData, tempDir } from '../helpers/env.js';
 
 const bin = join(REPO_ROOT, 'bin', 'hpaic.js');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { meanLogits, meanThresholds, submissionFileName, writeSubmissions } from '../../src/predict/submissionFiles.js';
-import { float32Repr, readProbabilityFile } from '../../src/predict/probabilityFile.js';
+import { float32Repr, readProbabilityFile } from '../../src/run/probabilityFile.js';
 import { sigmoid32 } from '../../src/predict/binarize.js';
 import { pythonSkip, runPython, tempDir } from '../helpers/env.js';
 import { rng } from '../helpers/thresholdCases.js';
