@@ -11,6 +11,11 @@
  * hpaic / PyTorch of those, next to the median of the per-step-pair ratios. With --rounds > 1 every case is
  * repeated with fresh models and the range over rounds is shown.
  *
+ * --precision=bf16 (BENCH_PRECISION, default fp32): hpaic runs the forward and the loss under bf16 `autocast`
+ * (backward and Adam outside it, fp32 weights), PyTorch under torch.autocast("cpu", dtype=torch.bfloat16) and also
+ * in fp32, all three alternating step by step; the table then shows hpaic bf16 ÷ PyTorch bf16 (the engine ratio)
+ * and hpaic bf16 ÷ PyTorch fp32 (the speed-up `precision: "bf16"` gives over PyTorch's default).
+ *
  * Flags (or env): --warmup=N (BENCH_WARMUP, 3), --steps=N (BENCH_STEPS, 10), --rounds=N (BENCH_ROUNDS, 1),
  * --threads=N (BENCH_THREADS, 2), --batch=N (BENCH_BATCH, 8), --size=N (BENCH_SIZE, 256),
  * --cases=train:contiguous,... (BENCH_CASES, all four). Quick run: `npm run bench:engine -- --steps=2 --warmup=1 --rounds=1`.
@@ -22,15 +27,19 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createModel } from '../src/models/registry.js';
 import { Adam } from '../src/optim/Adam.js';
-import { F, rand, liveTensors, manualSeed, noGrad, setNumThreads, getNumThreads, tidy, keep, engineInfo } from '../src/tensor/index.js';
+import { F, rand, liveTensors, manualSeed, noGrad, setNumThreads, getNumThreads, tidy, keep, engineInfo, autocast } from '../src/tensor/index.js';
 import type { Tensor } from '../src/tensor/index.js';
 import type { Module } from '../src/nn/Module.js';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
+/** `--name=value` or `--name value`, else BENCH_NAME, else the fallback. */
 function opt(name: string, fallback: string): string {
   const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return flag ? flag.slice(name.length + 3) : (process.env[`BENCH_${name.toUpperCase()}`] ?? fallback);
+  if (flag) return flag.slice(name.length + 3);
+  const at = process.argv.indexOf(`--${name}`);
+  if (at >= 0 && process.argv[at + 1] !== undefined) return process.argv[at + 1];
+  return process.env[`BENCH_${name.toUpperCase()}`] ?? fallback;
 }
 const WARMUP = Number(opt('warmup', '3'));
 const STEPS = Number(opt('steps', '10'));
@@ -39,6 +48,11 @@ const THREADS = Number(opt('threads', '2'));
 const BATCH = Number(opt('batch', '8'));
 const SIZE = Number(opt('size', '256'));
 const CASES = opt('cases', 'train:contiguous,train:channels_last,infer:contiguous,infer:channels_last').split(',');
+const PRECISION = opt('precision', 'fp32');
+if (PRECISION !== 'fp32' && PRECISION !== 'bf16') throw new Error(`--precision must be fp32 or bf16 (fp16 is CUDA-only), got "${PRECISION}"`);
+const BF16 = PRECISION === 'bf16';
+/** The forward (and loss) under bf16 autocast when --precision=bf16. */
+const forwardScope = <T>(fn: () => T): T => (BF16 ? autocast(fn, { device: 'cpu', dtype: 'bfloat16' }) : fn());
 
 /** One hpaic case: a fresh ResNet34 (and Adam) in the requested memory format; `step()` returns seconds. */
 class HpaicBench {
@@ -76,13 +90,13 @@ class HpaicBench {
       const optimizer = this.optimizer!;
       tidy(() => {
         optimizer.zeroGrad();
-        const loss = F.binaryCrossEntropyWithLogits(model.forward(x), this.y);
+        const loss = forwardScope(() => F.binaryCrossEntropyWithLogits(model.forward(x), this.y));
         loss.backward();
         optimizer.step();
         loss.item();
       });
     } else {
-      noGrad(() => tidy(() => model.forward(x).sum().item()));
+      noGrad(() => tidy(() => forwardScope(() => model.forward(x)).sum().item()));
     }
     return (performance.now() - t0) / 1000;
   }
@@ -128,7 +142,7 @@ class PytorchServer {
 }
 
 const info = engineInfo();
-console.log(`bench:engine — ResNet34, batch ${BATCH}, 3×${SIZE}×${SIZE}, float32 CPU, ${THREADS} threads; ${WARMUP} warm-up + ${STEPS} timed steps per side, alternating; ${ROUNDS} round(s)`);
+console.log(`bench:engine — ResNet34, batch ${BATCH}, 3×${SIZE}×${SIZE}, ${BF16 ? 'bf16 autocast (vs PyTorch bf16 autocast and fp32)' : 'float32'} CPU, ${THREADS} threads; ${WARMUP} warm-up + ${STEPS} timed steps per side, alternating; ${ROUNDS} round(s)`);
 const py = new PytorchServer();
 const pyInfo = await py.ready();
 console.log(`hpaic on libtorch ${info.torch}; PyTorch ${pyInfo.torch} (/usr/bin/python3, ${pyInfo.threads} threads); load average at start ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
@@ -142,30 +156,36 @@ const median = (v: number[]): number => {
 };
 interface Measured {
   hp: number;
+  /** PyTorch in the same precision as hpaic. */
   py: number;
   pairMedian: number;
+  /** PyTorch fp32 (bf16 runs only). */
+  pyFp32?: number;
 }
 const results = new Map<string, Measured[]>();
 for (let round = 0; round < ROUNDS; round++) {
   for (const c of CASES) {
     const t0 = performance.now();
     hp.setup(c);
+    const pyCase = BF16 ? `${c}:bf16` : c;
     for (let i = 0; i < WARMUP; i++) hp.step();
-    await py.steps(c, WARMUP);
+    await py.steps(pyCase, WARMUP);
+    if (BF16) await py.steps(c, WARMUP);
     const a: number[] = [];
     const b: number[] = [];
-    for (let i = 0; i < STEPS; i++) {
-      if (i % 2 === 0) {
-        a.push(hp.step());
-        b.push(...(await py.steps(c, 1)));
-      } else {
-        b.push(...(await py.steps(c, 1)));
-        a.push(hp.step());
-      }
-    }
-    const m = { hp: (BATCH * STEPS) / sum(a), py: (BATCH * STEPS) / sum(b), pairMedian: median(b.map((v, i) => v / a[i])) };
+    const f: number[] = [];
+    // hpaic, PyTorch (same precision)[, PyTorch fp32], then the reverse order: background load hits all alike.
+    const order: (() => Promise<void>)[] = [
+      async () => void a.push(hp.step()),
+      async () => void b.push(...(await py.steps(pyCase, 1))),
+      ...(BF16 ? [async () => void f.push(...(await py.steps(c, 1)))] : []),
+    ];
+    for (let i = 0; i < STEPS; i++) for (const run of i % 2 === 0 ? order : [...order].reverse()) await run();
+    const m: Measured = { hp: (BATCH * STEPS) / sum(a), py: (BATCH * STEPS) / sum(b), pairMedian: median(b.map((v, i) => v / a[i])) };
+    if (BF16) m.pyFp32 = (BATCH * STEPS) / sum(f);
     results.set(c, [...(results.get(c) ?? []), m]);
-    console.log(`  round ${round + 1}/${ROUNDS} ${c.padEnd(20)} hpaic ${m.hp.toFixed(2)} img/s, PyTorch ${m.py.toFixed(2)} img/s (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    const fp32Note = m.pyFp32 === undefined ? '' : `, PyTorch fp32 ${m.pyFp32.toFixed(2)} img/s`;
+    console.log(`  round ${round + 1}/${ROUNDS} ${c.padEnd(20)} hpaic ${m.hp.toFixed(2)} img/s, PyTorch ${m.py.toFixed(2)} img/s${fp32Note} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
 }
 hp.dispose();
@@ -175,8 +195,18 @@ const leaked = liveTensors() - live0;
 
 const f2 = (v: number): string => v.toFixed(2);
 const show = (vs: number[], unit = ''): string => (vs.length > 1 ? `${f2(median(vs))}${unit} (${f2(Math.min(...vs))}–${f2(Math.max(...vs))})` : `${f2(vs[0])}${unit}`);
+const p = BF16 ? ' bf16' : '';
 const rows = [
-  ['case', 'format', 'hpaic img/s', 'PyTorch img/s', 'hpaic / PyTorch', 'median per-step ratio'],
+  [
+    'case',
+    'format',
+    `hpaic${p} img/s`,
+    `PyTorch${p} img/s`,
+    ...(BF16 ? ['PyTorch fp32 img/s'] : []),
+    `hpaic${p} / PyTorch${p}`,
+    'median per-step ratio',
+    ...(BF16 ? ['hpaic bf16 / PyTorch fp32'] : []),
+  ],
   ...CASES.map((c) => {
     const ms = results.get(c)!;
     const [kind, format] = c.split(':');
@@ -185,8 +215,10 @@ const rows = [
       format,
       show(ms.map((m) => m.hp)),
       show(ms.map((m) => m.py)),
+      ...(BF16 ? [show(ms.map((m) => m.pyFp32!))] : []),
       show(ms.map((m) => m.hp / m.py), '×'),
       show(ms.map((m) => m.pairMedian), '×'),
+      ...(BF16 ? [show(ms.map((m) => m.hp / m.pyFp32!), '×')] : []),
     ];
   }),
 ];

@@ -18,7 +18,7 @@ export { scoreFiles as score } from './metrics/scoreFiles.js';
 export { startViewer, type Viewer, type ViewerOptions } from './viewer/index.js';
 
 // The library, layer by layer.
-export { Tensor, type Device, type Operand, type DType, tensor, fromBytes, zeros, ones, empty, full, rand, randn, arange, randperm, cat, stack, where, tidy, keep, noGrad, liveTensors, setNumThreads, getNumThreads, manualSeed, cudaAvailable, cudaDeviceCount, engineInfo, F } from './tensor/index.js';
+export { Tensor, type Device, type Operand, type DType, tensor, fromBytes, zeros, ones, empty, full, rand, randn, arange, randperm, cat, stack, where, tidy, keep, noGrad, autocast, isAutocastEnabled, autocastDtype, type AutocastOptions, liveTensors, setNumThreads, getNumThreads, manualSeed, cudaAvailable, cudaDeviceCount, engineInfo, F } from './tensor/index.js';
 export * as nn from './nn/index.js';
 export { Module } from './nn/Module.js';
 export * from './optim/index.js';

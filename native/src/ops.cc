@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 #include "AddonTensor.h"
+#include "autocast.h"
 #include "guard.h"
 #include "op.h"
 
@@ -128,6 +129,16 @@ OP(backward, {
 })
 OP(setGradEnabled, { c10::GradMode::set_enabled(B(info, 0)); return Undef(info); })
 OP(isGradEnabled, { return Napi::Boolean::New(info.Env(), c10::GradMode::is_enabled()); })
+
+// ---- autocast (thread-local; src/tensor/autocast.ts nests scopes the way torch.autocast does) ----
+at::DeviceType DevType(Info info, size_t i) { return Dev(info, i).type(); }
+OP(isAutocastEnabled, { return Napi::Boolean::New(info.Env(), autocastEnabled(DevType(info, 0))); })
+OP(setAutocastEnabled, { setAutocastEnabled(DevType(info, 0), B(info, 1)); return Undef(info); })
+OP(autocastDtype, { return Num(info, static_cast<int>(autocastDtype(DevType(info, 0)))); })
+OP(setAutocastDtype, { setAutocastDtype(DevType(info, 0), Dt(info, 1)); return Undef(info); })
+OP(autocastIncrementNesting, { return Num(info, at::autocast::increment_nesting()); })
+OP(autocastDecrementNesting, { return Num(info, at::autocast::decrement_nesting()); })
+OP(autocastClearCache, { at::autocast::clear_cache(); return Undef(info); })
 
 // ---- conversion, layout ----
 OP(to, { return W(info, T(info, 0).to(Dev(info, 2), Dt(info, 1), B(info, 3))); })
@@ -256,6 +267,29 @@ OP(sgdStep, {
   if (momentum == 0) return info.Env().Null();
   if (buf) return info[2];
   return W(info, newBuf);
+})
+
+// unscaleGrads(grads, invScale) -> found a non-finite value: GradScaler's unscale. On CUDA it is torch's fused
+// kernel (_amp_foreach_non_finite_check_and_unscale_, grads of one device and dtype); libtorch 1.13 has no CPU
+// kernel for it, so elsewhere the same rule runs op by op: check the values before scaling, then multiply.
+OP(unscaleGrads, {
+  at::NoGradGuard ng;
+  std::vector<at::Tensor> g = Tensors(info, 0);
+  double inv = D(info, 1);
+  if (g.empty()) return Napi::Boolean::New(info.Env(), false);
+  bool fused = true;
+  for (const auto& t : g) fused = fused && t.is_cuda() && t.device() == g[0].device() && t.scalar_type() == g[0].scalar_type();
+  if (fused) {
+    at::Tensor found = at::zeros({1}, g[0].options().dtype(at::kFloat));
+    at::_amp_foreach_non_finite_check_and_unscale_(g, found, at::full({1}, inv, found.options()));
+    return Napi::Boolean::New(info.Env(), found.item<float>() != 0);
+  }
+  bool found = false;
+  for (auto& t : g) {
+    if (!found && !at::isfinite(t).all().item<bool>()) found = true;
+    t.mul_(inv);
+  }
+  return Napi::Boolean::New(info.Env(), found);
 })
 
 // ---- runtime ----

@@ -20,6 +20,7 @@ export const DEFAULTS = {
   seed: 0,
   channels_last: true,
   amp: false,
+  precision: 'fp32',
   log_every: 50,
   plots: 'png',
   lr_schedule: 'plateau',

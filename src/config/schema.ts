@@ -17,6 +17,7 @@ export const DATASET_FORMATS = ['hdf5', 'png'] as const;
 export const MODEL_HEADS = ['adaptive', 'fc'] as const;
 export const PLOT_FORMATS = ['png', 'svg', 'none'] as const;
 export const LR_SCHEDULES = ['plateau', 'cosine'] as const;
+export const PRECISIONS = ['fp32', 'bf16', 'fp16'] as const;
 
 const quoteAll = (values: readonly string[]): string => values.map((v) => JSON.stringify(v)).join(', ');
 
@@ -120,6 +121,7 @@ export const HpaicConfigShape = z.strictObject({
   seed: int(0, 2 ** 32 - 1).default(D.seed),
   channels_last: bool().default(D.channels_last),
   amp: bool().default(D.amp),
+  precision: ciEnum(PRECISIONS).default(D.precision),
   log_every: int(0).default(D.log_every),
   plots: ciEnum(PLOT_FORMATS).default(D.plots),
   dataset: z
@@ -208,6 +210,11 @@ function crossFieldChecks(c: Shape, ctx: z.RefinementCtx): void {
   if (c.sampler.mode !== null && c.sampler.weights.scaling === null) {
     fail(['sampler', 'weights', 'scaling'], `one of ${quoteAll(WEIGHT_SCALINGS)} when sampler.mode is "${c.sampler.mode}"`);
   }
+  // amp was a placeholder that never did anything; precision is the key that does, so true is refused, not ignored.
+  if (c.amp) fail(['amp'], 'false (amp is replaced by "precision": "bf16" (CPU or CUDA) or "fp16" (CUDA))');
+  // fp16 autocast and its loss scaler are CUDA-only (libtorch 1.13 has no fp16 CPU autocast); "auto" is checked
+  // once the device is resolved.
+  if (c.precision === 'fp16' && c.device === 'cpu') fail(['precision'], '"fp32" or "bf16" when device is "cpu" ("fp16" needs CUDA)');
   const channels = channelsForFilters(c.dataset.filters);
   if (c.model.in_channels !== null && c.model.in_channels !== channels) {
     fail(['model', 'in_channels'], `null or ${channels} (the number of channels dataset.filters "${c.dataset.filters}" gives)`);

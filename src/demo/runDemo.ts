@@ -40,6 +40,8 @@ export interface DemoOptions {
   out: string;
   preset?: DemoPreset;
   seed?: number;
+  /** The training and prediction precision (config key `precision`; default fp32). */
+  precision?: HpaicConfig['precision'];
   quiet?: boolean;
   /** Receives each step's line (default console.log). */
   log?: (line: string) => void;
@@ -53,10 +55,11 @@ export interface DemoResult {
 }
 
 /** The demo's training config: configs/demo.json's values (the seed's schema) for the chosen size. */
-export function demoConfig(root: string, checkpointDir: string, p: (typeof DEMO_PRESETS)[DemoPreset], seed: number): HpaicConfig {
+export function demoConfig(root: string, checkpointDir: string, p: (typeof DEMO_PRESETS)[DemoPreset], seed: number, precision = 'fp32'): HpaicConfig {
   return parseConfig({
     name: 'demo',
     device: 'auto',
+    precision,
     checkpoint_dir: checkpointDir,
     epochs: p.epochs,
     img_h: p.imgSize,
@@ -90,6 +93,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const p = DEMO_PRESETS[preset];
   if (!p) throw new UsageError(`--preset expects one of ${Object.keys(DEMO_PRESETS).join(', ')} but received "${preset}"`);
   const seed = opts.seed ?? 1;
+  const precision = opts.precision ?? 'fp32';
   const out = resolve(opts.out);
   const say = opts.log ?? ((l: string) => console.log(l));
   const quiet = opts.quiet ?? false;
@@ -98,14 +102,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const raw = join(out, 'synth');
   const data = join(out, 'data');
   mkdirSync(out, { recursive: true });
-  claimDemoFolder(out, { preset, seed, ...p });
+  // precision joins the settings only when it is not the default, so folders of earlier fp32 demos still resume.
+  claimDemoFolder(out, { preset, seed, ...p, ...(precision === 'fp32' ? {} : { precision }) });
 
   step(1, `synthesising ${p.train} training and ${p.test} test samples of ${p.synthSize}² in ${raw}`);
   await generateSynthDataset({ out: raw, train: p.train, test: p.test, size: p.synthSize, zoom: p.zoom, minClassFrac: p.minClassFrac, seed, quiet });
   step(2, `converting to HDF5 in ${data}`);
   // Uncompressed: LZF (h5wasm makes it mandatory) refuses the few small noisy images it cannot shrink.
   await convertKaggle({ src: raw, dest: data, size: p.synthSize, compression: 'none', quiet, log: quiet ? undefined : say });
-  const config = demoConfig(data, join(out, 'checkpoint'), p, seed);
+  const config = demoConfig(data, join(out, 'checkpoint'), p, seed, precision);
   writeFileAtomic(join(out, 'demo_config.json'), JSON.stringify(config, null, 2) + '\n');
   step(3, `training resnet18 at ${p.imgSize}², 2 folds × ${p.epochs} epochs (config: ${join(out, 'demo_config.json')})`);
   await train(config, { quiet });

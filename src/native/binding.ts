@@ -37,6 +37,15 @@ export interface AddonBinding {
   setGradEnabled(v: boolean): void;
   isGradEnabled(): boolean;
 
+  /** Autocast state of a device type ('cpu' or 'cuda'; a device string such as 'cuda:1' names its type). */
+  isAutocastEnabled(device: string): boolean;
+  setAutocastEnabled(device: string, enabled: boolean): void;
+  autocastDtype(device: string): N;
+  setAutocastDtype(device: string, dtype: N): void;
+  autocastIncrementNesting(): N;
+  autocastDecrementNesting(): N;
+  autocastClearCache(): void;
+
   to(t: H, dtype: N, device: string, nonBlocking: boolean): H;
   contiguous(t: H, memoryFormat: N): H;
   clone(t: H): H;
@@ -117,6 +126,8 @@ export interface AddonBinding {
 
   adamStep(p: H, g: H, expAvg: H, expAvgSq: H, step: N, lr: N, beta1: N, beta2: N, eps: N, weightDecay: N): void;
   sgdStep(p: H, g: H, momentumBuffer: H | null, lr: N, momentum: N, dampening: N, weightDecay: N, nesterov: boolean): H | null;
+  /** Multiplies every gradient by invScale in place; true when any held inf or NaN before (GradScaler). */
+  unscaleGrads(grads: H[], invScale: N): boolean;
 
   setNumThreads(n: N): void;
   getNumThreads(): N;

@@ -39,6 +39,14 @@ export const OP_ARGS = {
   setGradEnabled: ['bool'],
   isGradEnabled: [],
 
+  isAutocastEnabled: ['device'],
+  setAutocastEnabled: ['device', 'bool'],
+  autocastDtype: ['device'],
+  setAutocastDtype: ['device', 'int'],
+  autocastIncrementNesting: [],
+  autocastDecrementNesting: [],
+  autocastClearCache: [],
+
   to: ['tensor', 'int', 'device', 'bool'],
   contiguous: ['tensor', 'int'],
   clone: ['tensor'],
@@ -119,6 +127,7 @@ export const OP_ARGS = {
 
   adamStep: ['tensor', 'tensor', 'tensor', 'tensor', 'int', 'number', 'number', 'number', 'number', 'number'],
   sgdStep: ['tensor', 'tensor', 'tensor?', 'number', 'number', 'number', 'number', 'bool'],
+  unscaleGrads: ['tensors', 'number'],
 
   setNumThreads: ['int'],
   getNumThreads: [],

@@ -8,6 +8,7 @@ import type { HpaicConfig } from '../config/schema.js';
 import { DataLoader } from '../data/loader/DataLoader.js';
 import { loadDataset, makeSplits, labelsAt } from '../run/prepareData.js';
 import { resolveDevice } from '../run/resolveDevice.js';
+import { resolvePrecision, describePrecision } from '../run/precision.js';
 import { RunFolder } from '../run/runFolder.js';
 import { RunLog } from '../run/RunLog.js';
 import { setNumThreads } from '../tensor/runtime.js';
@@ -21,6 +22,7 @@ import { writeProbabilityFile } from '../run/probabilityFile.js';
 export async function findThresholds(config: HpaicConfig, opts: { quiet?: boolean } = {}): Promise<{ path: string; folds: FoldThresholds[] }> {
   if (config.threads) setNumThreads(config.threads);
   const device = resolveDevice(config.device);
+  const precision = resolvePrecision(config.precision, device);
   const run = RunFolder.of(config);
   const log = new RunLog(run.log, opts.quiet ?? process.env.HPAIC_QUIET === '1');
   const data = await loadDataset(config, 'train');
@@ -31,11 +33,11 @@ export async function findThresholds(config: HpaicConfig, opts: { quiet?: boolea
   });
   const folds: FoldThresholds[] = [];
   try {
-    log.info('Searching for the best decision thresholds');
+    log.info(`Searching for the best decision thresholds (${describePrecision(precision)})`);
     const count = await forEachFoldModel(config, device, async (model, fold, n) => {
       const split = splits[fold.fold - 1];
       if (!split) throw new CheckpointError(`${fold.model} exists but the config makes only ${splits.length} fold(s)`);
-      const logits = await predictLogits({ model, loader, order: split.test, device, channelsLast: config.channels_last, inputNorm: inputNormFor(config), label: `fold ${fold.fold}/${n} validation`, quiet: opts.quiet });
+      const logits = await predictLogits({ model, loader, order: split.test, device, channelsLast: config.channels_last, precision, inputNorm: inputNormFor(config), label: `fold ${fold.fold}/${n} validation`, quiet: opts.quiet });
       const ev = evaluateThresholds(logits, labelsAt(data.labels, split.test), { sigmoid: torchSigmoid });
       writeProbabilityFile(fold.valProbabilities, Array.from(split.test, (i) => data.ids[i]), torchSigmoid(logits));
       log.file(formatFoldReport(ev, fold.fold, n));

@@ -18,6 +18,7 @@ import { noGrad, tidy } from '../tensor/scope.js';
 import { batchTensors } from '../run/batchTensors.js';
 import { Progress } from '../io/text/progress.js';
 import { type InputNorm, normalizeInput } from '../models/inputNorm.js';
+import { forwardFp32, FP32, type Precision } from '../run/precision.js';
 
 export interface PredictOptions {
   model: Module;
@@ -33,6 +34,8 @@ export interface PredictOptions {
   weights?: ArrayLike<number>;
   /** `model.input_norm` (inputNormFor), applied after the TTA ops; null or absent: the seed's [0, 1] input. */
   inputNorm?: InputNorm | null;
+  /** The forward's arithmetic (resolvePrecision); absent: fp32. Logits are combined in fp32 either way. */
+  precision?: Precision;
   /** Most images per forward pass (default: 4 × the loader's batch size). */
   maxForwardBatch?: number;
   /** Builds a loader with a fixed op list, for pipelines the device path cannot do. */
@@ -68,14 +71,14 @@ export function ttaOnDevice(tta: readonly TtaPipeline[], channels: number): bool
   return tta.every((p) => p.ops.every((o) => DEVICE_OPS.has(o.kind) && (o.kind !== 'brightness' || colourOk)));
 }
 
-/** Forward `x` through the model in chunks of at most `max` images; returns N × 28 logits on the device. */
-function forwardChunked(model: Module, x: Tensor, max: number): Tensor {
+/** Forward `x` through the model in chunks of at most `max` images; returns N × 28 float32 logits on the device. */
+function forwardChunked(model: Module, x: Tensor, max: number, precision: Precision): Tensor {
   const n = x.shape[0];
-  if (n <= max) return model.forward(x);
+  if (n <= max) return forwardFp32(precision, () => model.forward(x));
   const parts: Tensor[] = [];
   for (let s = 0; s < n; s += max) {
     const chunk = x.narrow(0, s, Math.min(max, n - s));
-    parts.push(model.forward(chunk));
+    parts.push(forwardFp32(precision, () => model.forward(chunk)));
     chunk.dispose();
   }
   const out = cat(parts, 0);
@@ -110,7 +113,7 @@ export async function predictLogits(o: PredictOptions): Promise<Float32Array> {
           let all = xs.length === 1 ? xs[0] : cat(xs, 0);
           if (o.inputNorm) all = normalizeInput(all, o.inputNorm);
           if (o.channelsLast) all = all.channelsLast();
-          const l = forwardChunked(model, all, max);
+          const l = forwardChunked(model, all, max, o.precision ?? FP32);
           const b = batch.ids.length;
           let acc: Tensor | null = null;
           for (let i = 0; i < variants.length; i++) {

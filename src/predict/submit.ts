@@ -10,6 +10,7 @@ import type { AugOp } from '../data/image/augOps.js';
 import { buildTtaList, takeTta, ttaWeights, type TtaOptions } from '../data/image/tta.js';
 import { loadDataset } from '../run/prepareData.js';
 import { resolveDevice } from '../run/resolveDevice.js';
+import { resolvePrecision, describePrecision } from '../run/precision.js';
 import { RunFolder } from '../run/runFolder.js';
 import { RunLog } from '../run/RunLog.js';
 import { setNumThreads } from '../tensor/runtime.js';
@@ -35,11 +36,13 @@ export interface SubmitOptions extends TtaOptions {
 export async function submit(config: HpaicConfig, opts: SubmitOptions = {}): Promise<{ files: string[]; dir: string }> {
   if (config.threads) setNumThreads(config.threads);
   const device = resolveDevice(config.device);
+  const precision = resolvePrecision(config.precision, device);
   const run = RunFolder.of(config);
   const log = new RunLog(run.log, opts.quiet ?? process.env.HPAIC_QUIET === '1');
   const thresholds = foldThresholdList(readThresholdFile(run.thresholdJson));
   const tta = opts.tta === false ? [] : takeTta(buildTtaList(opts, opts.ttaSeed ?? config.seed), opts.numAug);
   const weights = ttaWeights(tta.length, opts.ttaWeight ?? 0.6);
+  log.info(`Forward pass: ${describePrecision(precision)}`);
   log.info(`Test time augmentations: ${tta.length > 0} (${tta.map((p) => p.name).join(', ') || 'none'})`);
   log.info(`TTA ensembling weights: [${Array.from(weights, (w) => +w.toFixed(6)).join(', ')}]`);
   const data = await loadDataset(config, 'test');
@@ -53,7 +56,7 @@ export async function submit(config: HpaicConfig, opts: SubmitOptions = {}): Pro
     await forEachFoldModel(config, device, async (model, fold, n) => {
       if (!thresholds[fold.fold - 1]) throw new CheckpointError(`${run.thresholdJson} has no fold_${fold.fold} entry: rerun hpaic find-thresholds -c <config>`);
       log.info(`Fold ${fold.fold}/${n}`);
-      foldLogits.push(await predictLogits({ model, loader, device, channelsLast: config.channels_last, inputNorm: inputNormFor(config), tta, weights, opsLoader, label: `fold ${fold.fold}/${n} test${tta.length ? ` + ${tta.length} TTA` : ''}`, quiet: opts.quiet }));
+      foldLogits.push(await predictLogits({ model, loader, device, channelsLast: config.channels_last, precision, inputNorm: inputNormFor(config), tta, weights, opsLoader, label: `fold ${fold.fold}/${n} test${tta.length ? ` + ${tta.length} TTA` : ''}`, quiet: opts.quiet }));
     });
   } finally {
     await loader.close();

@@ -2,3 +2,4 @@
 export { RunFolder, foldPaths, foldDirName, discoverFolds, saveResolvedConfig, FOLD_FILES, RUN_FILES, RESOLVED_CONFIG_FILE, type FoldPaths } from './runFolder.js';
 export { buildModel, createOptimizer } from './buildModel.js';
 export { resolveDevice } from './resolveDevice.js';
+export { resolvePrecision, forwardFp32, createGradScaler, describePrecision, FP32, type Precision, type PrecisionName } from './precision.js';

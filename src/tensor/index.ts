@@ -4,3 +4,4 @@ export * from './creation.js';
 export * from './scope.js';
 export * from './runtime.js';
 export * as F from './functional.js';
+export * from './autocast.js';

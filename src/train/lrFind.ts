@@ -16,6 +16,7 @@ import { LrRangeTest, suggestLr, lrHistoryCsv, LR_FINDER_DIVERGED, type LrStepMo
 import { writeLrFinderPlot } from './plotCurves.js';
 import { loadDataset, planWeights } from '../run/prepareData.js';
 import { resolveDevice } from '../run/resolveDevice.js';
+import { resolvePrecision, createGradScaler, forwardFp32, describePrecision } from '../run/precision.js';
 import { RunFolder } from '../run/runFolder.js';
 import { RunLog } from '../run/RunLog.js';
 import { createCriterion } from '../nn/losses.js';
@@ -35,6 +36,7 @@ export interface LrFindOptions {
 export async function lrFind(config: HpaicConfig, opts: LrFindOptions = {}): Promise<{ history: LrHistory; suggestion: LrSuggestion | null; csv: string; plot: string | null }> {
   if (config.threads) setNumThreads(config.threads);
   const device = resolveDevice(config.device);
+  const precision = resolvePrecision(config.precision, device);
   const run = RunFolder.of(config);
   mkdirSync(run.root, { recursive: true });
   const log = new RunLog(run.log, opts.quiet ?? process.env.HPAIC_QUIET === '1');
@@ -45,6 +47,8 @@ export async function lrFind(config: HpaicConfig, opts: LrFindOptions = {}): Pro
   if (device !== 'cpu') model.to(device);
   if (config.channels_last) model.channelsLast();
   const optimizer = createOptimizer(config, model);
+  const scaler = createGradScaler(precision);
+  log.file(`hpaic lr-find: ${config.name} on ${device}, ${describePrecision(precision)}`);
   const criterion = createCriterion(config.criterion.name, plan.criterionClassWeights, device);
   const test = new LrRangeTest({ startLr: config.optim.lr, endLr: opts.endLr ?? 10, numIter: opts.iterations ?? 100, stepMode: opts.stepMode ?? 'exp' });
   const size = { height: config.img_h, width: config.img_w };
@@ -64,9 +68,10 @@ export async function lrFind(config: HpaicConfig, opts: LrFindOptions = {}): Pro
         const loss = tidy(() => {
           const { x, y } = batchTensors(batch, device, config.channels_last, inputNorm);
           optimizer.zeroGrad();
-          const l = criterion(model.forward(x), y);
-          l.backward();
-          optimizer.step();
+          const l = criterion(forwardFp32(precision, () => model.forward(x)), y);
+          scaler.scale(l).backward();
+          scaler.step(optimizer);
+          scaler.update();
           return l.item();
         });
         const r = test.record(loss);

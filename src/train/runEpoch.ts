@@ -14,6 +14,8 @@ import { F1Accumulator, type Metric } from '../metrics/f1.js';
 import { NUM_CLASSES } from '../data/tables/labels.js';
 import { Progress } from '../io/text/progress.js';
 import type { InputNorm } from '../models/inputNorm.js';
+import { forwardFp32, FP32, type Precision } from '../run/precision.js';
+import type { GradScaler } from '../optim/GradScaler.js';
 
 export interface EpochResult {
   loss: number;
@@ -21,6 +23,8 @@ export interface EpochResult {
   seconds: number;
   /** σ(logits), row-major N×28 in `order`, when `collectProbabilities` was set. */
   probabilities?: Float32Array;
+  /** Optimizer steps the loss scaler skipped for inf/NaN gradients (fp16 only; 0 otherwise). */
+  skippedSteps: number;
 }
 
 export interface RunEpochOptions {
@@ -34,8 +38,12 @@ export interface RunEpochOptions {
   channelsLast: boolean;
   /** `model.input_norm` (inputNormFor); null or absent: the seed's [0, 1] input. */
   inputNorm?: InputNorm | null;
+  /** The forward's arithmetic (resolvePrecision); absent: fp32. */
+  precision?: Precision;
   /** Training when given. */
   optimizer?: Optimizer;
+  /** The loss scaler of a training pass (createGradScaler; a disabled one unless fp16). */
+  scaler?: GradScaler;
   epoch: number;
   label: string;
   quiet?: boolean;
@@ -54,6 +62,8 @@ export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
   let samples = 0;
   let index = 0;
   const probabilities = o.collectProbabilities ? new Float32Array(o.order.length * NUM_CLASSES) : undefined;
+  let skippedSteps = 0;
+  const precision = o.precision ?? FP32;
   for await (const batch of o.loader.batches(o.order, { epoch: o.epoch })) {
     const n = batch.ids.length;
     const { lossValue, preds, probs } = tidy(() => {
@@ -62,13 +72,20 @@ export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
       let loss: Tensor;
       if (training) {
         o.optimizer!.zeroGrad();
-        logits = o.model.forward(x);
+        logits = forwardFp32(precision, () => o.model.forward(x));
         loss = o.criterion(logits, y);
-        loss.backward();
-        o.optimizer!.step();
+        // Backward outside autocast (torch's recipe); the scaler passes through unless fp16.
+        if (o.scaler) {
+          o.scaler.scale(loss).backward();
+          if (!o.scaler.step(o.optimizer!)) skippedSteps++;
+          o.scaler.update();
+        } else {
+          loss.backward();
+          o.optimizer!.step();
+        }
       } else {
         [logits, loss] = noGrad(() => {
-          const l = o.model.forward(x);
+          const l = forwardFp32(precision, () => o.model.forward(x));
           return [l, o.criterion(l, y)];
         });
       }
@@ -87,5 +104,5 @@ export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
     progress.tick(1, `loss ${(lossSum / samples).toFixed(4)} ${(samples / progress.elapsedSeconds).toFixed(1)} img/s`);
   }
   progress.finish();
-  return { loss: lossSum / o.datasetLength, metrics: acc.metricList(), seconds: progress.elapsedSeconds, ...(probabilities ? { probabilities } : {}) };
+  return { loss: lossSum / o.datasetLength, metrics: acc.metricList(), seconds: progress.elapsedSeconds, skippedSteps, ...(probabilities ? { probabilities } : {}) };
 }

@@ -20,6 +20,8 @@ export interface SeedSummary {
   epoch: number;
   loss_history: { train: number[]; val: number[] };
   metric_history: { train: string[]; val: string[] };
+  /** hpaic's addition for bf16 / fp16 runs: the precision the checkpoint was trained in (fp32 runs keep the seed's file). */
+  precision?: string;
 }
 
 /** summary.json text exactly as the seed's `json.dump(…, indent=4, sort_keys=True)` writes it (no final newline). */
@@ -90,6 +92,10 @@ export interface EpochRecord {
   seconds: number;
   /** Whether this epoch improved on the best validation metric (a checkpoint was written). */
   improved: boolean;
+  /** The config's precision the epoch ran in (absent in histories from before the key: fp32). */
+  precision?: string;
+  /** Optimizer steps the fp16 loss scaler skipped for inf/NaN gradients. */
+  skippedSteps?: number;
 }
 
 /** The per-epoch record of one fold (`fold_<k>/history.json`); plots and resume read it. */
@@ -106,10 +112,12 @@ export function metricValue(metrics: readonly Metric[], name: string): number {
 /** The seed's summary for the history up to and including `epoch` (the best epoch when called at a checkpoint). */
 export function summaryFromHistory(history: TrainingHistory, epoch: number): SeedSummary {
   const upto = history.epochs.filter((e) => e.epoch <= epoch);
+  const precision = upto.at(-1)?.precision;
   return {
     epoch,
     loss_history: { train: upto.map((e) => e.train.loss), val: upto.map((e) => e.val.loss) },
     metric_history: { train: upto.map((e) => formatMetricList(e.train.metrics)), val: upto.map((e) => formatMetricList(e.val.metrics)) },
+    ...(precision && precision !== 'fp32' ? { precision } : {}),
   };
 }
 

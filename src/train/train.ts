@@ -43,6 +43,7 @@ import { batchFigure } from './batchFigure.js';
 import { writeProbabilityFile } from '../run/probabilityFile.js';
 import { loadDataset, makeSplits, planWeights, labelsAt } from '../run/prepareData.js';
 import { resolveDevice } from '../run/resolveDevice.js';
+import { resolvePrecision, createGradScaler, describePrecision, type Precision } from '../run/precision.js';
 import { RunLog } from '../run/RunLog.js';
 import { CheckpointError, ConfigError } from '../errors.js';
 
@@ -86,6 +87,7 @@ export async function train(config: HpaicConfig, opts: TrainOptions = {}): Promi
   const quiet = opts.quiet ?? process.env.HPAIC_QUIET === '1';
   if (config.threads) setNumThreads(config.threads);
   const device = resolveDevice(config.device);
+  const precision = resolvePrecision(config.precision, device);
   const run = RunFolder.of(config);
   // The seed keeps the finished folds of a run folder whatever the config says; say so when the config changed.
   const changes = existsSync(run.resolvedConfig) && run.folds().length > 0 ? changesSince(run.resolvedConfig, config) : [];
@@ -97,7 +99,7 @@ export async function train(config: HpaicConfig, opts: TrainOptions = {}): Promi
   const created = !existsSync(run.root);
   withFsErrors(run.root, 'create the run folder', () => mkdirSync(run.root, { recursive: true }));
   try {
-    return await trainIn(run, config, { data, splits, plan, changes, device, quiet, opts });
+    return await trainIn(run, config, { data, splits, plan, changes, device, precision, quiet, opts });
   } catch (err) {
     if (created) removeIfNothingKept(run);
     throw err;
@@ -132,16 +134,17 @@ interface Prepared {
   plan: ReturnType<typeof planWeights>;
   changes: string[];
   device: string;
+  precision: Precision;
   quiet: boolean;
   opts: TrainOptions;
 }
 
 async function trainIn(run: RunFolder, config: HpaicConfig, p: Prepared): Promise<TrainResult> {
-  const { data, splits, plan, changes, device, quiet, opts } = p;
+  const { data, splits, plan, changes, device, precision, quiet, opts } = p;
   removeStaleTemporaries(run.root);
   saveResolvedConfig(run.root, config);
   const log = new RunLog(run.log, quiet);
-  log.info(`hpaic train: run ${config.name} in ${run.root} on ${device}`);
+  log.info(`hpaic train: run ${config.name} in ${run.root} on ${device}, ${describePrecision(precision)}`);
   if (changes.length) {
     log.warn(`${run.root} holds folds trained with another config (${changes.join(', ')}): finished folds are kept and unfinished ones resume with the new values; use another name to train afresh`);
   }
@@ -195,7 +198,7 @@ async function trainIn(run: RunFolder, config: HpaicConfig, p: Prepared): Promis
         continue;
       }
       const remaining = opts.maxEpochsThisRun === undefined ? Infinity : opts.maxEpochsThisRun - epochsThisRun;
-      const result = await trainFold({ config, k, paths, split: splits[f], data, plan, initialWeights, sourceFold: config.load.weights_only ? sourceFolds[f] : undefined, trainLoader, valLoader, device, log, quiet, maxEpochs: remaining });
+      const result = await trainFold({ config, k, paths, split: splits[f], data, plan, initialWeights, sourceFold: config.load.weights_only ? sourceFolds[f] : undefined, trainLoader, valLoader, device, precision, log, quiet, maxEpochs: remaining });
       epochsThisRun += result.epochsRun;
       if (!result.finished) {
         log.info(`Stopped after ${epochsThisRun} epoch(s) in this run; rerun the same command to resume.`);
@@ -234,6 +237,7 @@ interface FoldJob {
   trainLoader: DataLoader;
   valLoader: DataLoader;
   device: string;
+  precision: Precision;
   log: RunLog;
   quiet: boolean;
   maxEpochs: number;
@@ -257,13 +261,14 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
   const scheduler = new ReduceLROnPlateau(optimizer, { mode: 'max', factor: config.lr_factor, patience: config.lr_patience, minLr: config.min_lr, threshold: 1e-4, verbose: (m) => log.info(m) });
   const earlyStop = new EarlyStopping({ patience: config.stop_patience, mode: 'max', threshold: 1e-4 });
   const criterion = createCriterion(config.criterion.name, j.plan.criterionClassWeights, j.device);
+  const scaler = createGradScaler(j.precision);
   const inputNorm = inputNormFor(config);
   let checkpointBest = -Infinity;
   let history: TrainingHistory = { fold: k, epochs: [] };
   let start = 1;
   let tbResume: { file: string; bytes: number } | undefined;
   if (existsSync(paths.last)) {
-    const restored = loadTrainingState(paths.last, { model, optimizer, scheduler, earlyStop });
+    const restored = loadTrainingState(paths.last, { model, optimizer, scheduler, earlyStop, scaler });
     start = restored.epoch + 1;
     tbResume = restored.tensorboard;
     checkpointBest = restored.checkpointBest;
@@ -300,14 +305,15 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
         tb.step((epoch - 1) * stepsPerEpoch + index + 1, loss);
         if (epoch === 1 && index === 0) firstBatch = { images: batch.images.slice(), shape: [...batch.shape] };
       };
-      const trainRes = await runEpoch({ model, loader: j.trainLoader, order, datasetLength: split.train.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, optimizer, epoch, label: `${tag} train`, quiet: j.quiet, onBatch });
+      const trainRes = await runEpoch({ model, loader: j.trainLoader, order, datasetLength: split.train.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, optimizer, scaler, epoch, label: `${tag} train`, quiet: j.quiet, onBatch });
       if (firstBatch) tb.batch(1, await batchFigure(firstBatch.images, firstBatch.shape));
-      const valRes = await runEpoch({ model, loader: j.valLoader, order: split.test, datasetLength: split.test.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, epoch, label: `${tag} val  `, quiet: j.quiet, collectProbabilities: true });
+      const valRes = await runEpoch({ model, loader: j.valLoader, order: split.test, datasetLength: split.test.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, epoch, label: `${tag} val  `, quiet: j.quiet, collectProbabilities: true });
       const v = metricValue(valRes.metrics, 'f1_macro');
       finished = earlyStop.step(v);
       if (config.lr_schedule === 'plateau') scheduler.step(v);
       const improved = improvesOn(v, checkpointBest, 'max', 1e-4);
-      const record: EpochRecord = { epoch, train: { loss: trainRes.loss, metrics: trainRes.metrics }, val: { loss: valRes.loss, metrics: valRes.metrics }, lr, seconds: (Date.now() - t0) / 1000, improved };
+      const record: EpochRecord = { epoch, train: { loss: trainRes.loss, metrics: trainRes.metrics }, val: { loss: valRes.loss, metrics: valRes.metrics }, lr, seconds: (Date.now() - t0) / 1000, improved, precision: j.precision.name };
+      if (j.precision.lossScaling) record.skippedSteps = trainRes.skippedSteps;
       history.epochs.push(record);
       tb.epoch(record, valRes.probabilities);
       if (improved) {
@@ -317,7 +323,7 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
         writeSummary(paths.summary, summaryFromHistory(history, epoch));
       }
       writeHistory(paths.history, history);
-      saveTrainingState(paths.last, { epoch, model, optimizer, scheduler, earlyStop, checkpointBest, tensorboard: tb.position });
+      saveTrainingState(paths.last, { epoch, model, optimizer, scheduler, earlyStop, scaler, checkpointBest, tensorboard: tb.position });
       if (config.plots !== 'none') await writeCurves(history, paths.curves(config.plots), { title: `${config.name} fold ${k}` });
       log.info(
         `Epoch ${epoch}/${config.epochs}  train loss ${trainRes.loss.toFixed(4)} f1 ${metricValue(trainRes.metrics, 'f1_macro').toFixed(4)} | ` +
@@ -326,6 +332,7 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
       log.file(`Training metrics: ${formatMetricList(trainRes.metrics)}`);
       log.file(`Validation metrics: ${formatMetricList(valRes.metrics)}`);
       log.file(`live tensors: ${liveTensors()}`);
+      if (j.precision.lossScaling) log.file(`loss scale ${scaler.getScale()}, ${trainRes.skippedSteps} step(s) skipped for inf/NaN gradients`);
       if (finished) log.info(`Epoch ${epoch}: early stopping`);
       epochsRun++;
     }

@@ -1,6 +1,7 @@
 /**
  * A fold's full training state (`fold_<k>/last.pth`, written after every epoch): model weights, optimizer
- * state, LR-scheduler and early-stopping state and the best checkpoint value. It is a torch.save zip that
+ * state, LR-scheduler and early-stopping state, the fp16 loss scaler's state (`scaler`, torch's GradScaler
+ * state_dict keys; absent for fp32 / bf16 runs) and the best checkpoint value. It is a torch.save zip that
  * Python reads with `torch.load(path)` (not weights_only on torch 1.13, which refuses floats); the model
  * weights are under `model`. Together with the per-epoch seeding of every random stream, resuming from it
  * gives the same result as an uninterrupted run.
@@ -10,6 +11,7 @@ import type { Optimizer, OptimizerState } from '../optim/Optimizer.js';
 import type { Tensor } from '../tensor/Tensor.js';
 import type { ReduceLROnPlateau, ReduceLROnPlateauState } from '../optim/ReduceLROnPlateau.js';
 import type { EarlyStopping, EarlyStoppingState } from '../optim/EarlyStopping.js';
+import type { GradScaler, GradScalerState } from '../optim/GradScaler.js';
 import { encodeNumber, decodeNumber, type JsonNumber } from '../optim/jsonNumber.js';
 import { modelStateRecords, loadStateRecords, toStored, fromStored } from '../models/weights.js';
 import { readTorchFile, writeTorchFile } from '../io/weights/torchZip.js';
@@ -23,6 +25,8 @@ export interface TrainingStateParts {
   optimizer: Optimizer;
   scheduler: ReduceLROnPlateau;
   earlyStop: EarlyStopping;
+  /** The loss scaler (its state is saved when it is enabled, i.e. fp16). */
+  scaler?: GradScaler;
   /** Best validation metric that produced a checkpoint (model.pth). */
   checkpointBest: number;
   /** The fold's TensorBoard event file and its length after this epoch (resume truncates it there). */
@@ -52,6 +56,7 @@ export function saveTrainingState(path: string, s: TrainingStateParts): void {
     checkpoint_best: encodeNumber(s.checkpointBest),
     ...(s.tensorboard ? { tensorboard: { file: s.tensorboard.file, bytes: s.tensorboard.bytes } } : {}),
   };
+  if (s.scaler?.enabled) value.scaler = s.scaler.stateDict() as unknown as PickleInput;
   writeTorchFile(path, value);
 }
 
@@ -94,6 +99,8 @@ export function loadTrainingState(path: string, into: Omit<TrainingStateParts, '
   tensors.forEach((t) => t.dispose());
   into.scheduler.loadStateDict(plain(root.get('lr_scheduler')!) as ReduceLROnPlateauState);
   into.earlyStop.loadStateDict(plain(root.get('early_stop')!) as EarlyStoppingState);
+  // A state from an fp32 / bf16 run has no scaler: an fp16 resume then starts from the initial scale.
+  if (into.scaler?.enabled && root.has('scaler')) into.scaler.loadStateDict(plain(root.get('scaler')!) as GradScalerState);
   const tb = root.has('tensorboard') ? (plain(root.get('tensorboard')!) as { file: unknown; bytes: unknown }) : undefined;
   const tensorboard = tb && typeof tb.file === 'string' && Number.isInteger(Number(tb.bytes)) ? { file: tb.file, bytes: Number(tb.bytes) } : undefined;
   return { epoch: Number(root.get('epoch')), checkpointBest: decodeNumber(plain(root.get('checkpoint_best')!) as JsonNumber, 'checkpoint_best'), ...(tensorboard ? { tensorboard } : {}) };
