@@ -15,6 +15,9 @@
  * BENCH_PY_MALLOC=tuned runs Python with hpaic's malloc settings (MALLOC_MMAP_MAX_=0,
  * MALLOC_TRIM_THRESHOLD_=1 GiB, which the addon sets with mallopt at start-up; design.md): a control that shows how
  * much of the gap is glibc returning and re-faulting large buffers every step.
+ * --precision=bf16 (BENCH_PRECISION): hpaic trains with `precision: "bf16"` and the seed's loop runs its forward and
+ * loss under `torch.autocast("cpu", dtype=torch.bfloat16)`; hpaic also trains once in fp32, so the table shows both
+ * the engine ratio (PyTorch bf16 ÷ hpaic bf16) and what the one config key buys (hpaic fp32 ÷ hpaic bf16).
  * Env: BENCH_WORKERS (DataLoader workers to try, "0,1,2"), BENCH_ROUNDS (1; rounds alternate which side goes
  * first), BENCH_BATCH (16), BENCH_THREADS (2), BENCH_N, BENCH_SIZE, BENCH_EPOCHS. Flags --workers=..., --rounds=...,
  * --epochs=... override the env.
@@ -41,6 +44,9 @@ const ROUNDS = Number(opt('rounds', '1'));
 const WORKERS = opt('workers', '0,1,2').split(',').map(Number);
 const VAL_SIZE = 0.25;
 const PY_MALLOC = opt('py_malloc', 'default');
+const PRECISION = opt('precision', 'fp32');
+if (PRECISION !== 'fp32' && PRECISION !== 'bf16') throw new Error(`--precision must be fp32 or bf16 (fp16 is CUDA-only), got "${PRECISION}"`);
+type Precision = 'fp32' | 'bf16';
 const PY_MALLOC_ENV = PY_MALLOC === 'tuned' ? { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: String(2 ** 30) } : {};
 
 /** Smooth blobs (cell-like) with mild noise in each of the four channels. */
@@ -80,10 +86,11 @@ async function writeDataset(root: string): Promise<void> {
   writeFileSync(join(root, 'train.csv'), 'Id,Target\n' + ids.map((id, i) => `${id},${labels[i]}`).join('\n') + '\n');
 }
 
-function config(root: string, ckpt: string, workers: number): Record<string, unknown> {
+function config(root: string, ckpt: string, workers: number, precision: Precision): Record<string, unknown> {
   return {
     name: `bench_w${workers}`,
     device: 'cpu',
+    precision,
     checkpoint_dir: ckpt,
     epochs: EPOCHS,
     img_h: S,
@@ -111,10 +118,10 @@ interface Run {
   wall: number;
 }
 
-function hpaicRun(root: string, work: string, workers: number, round: number): Run {
-  const ckpt = join(work, `ckpt_${workers}_${round}`);
-  const cfgPath = join(work, `config_${workers}_${round}.json`);
-  writeFileSync(cfgPath, JSON.stringify(config(root, ckpt, workers), null, 2));
+function hpaicRun(root: string, work: string, workers: number, round: number, precision: Precision): Run {
+  const ckpt = join(work, `ckpt_${workers}_${round}_${precision}`);
+  const cfgPath = join(work, `config_${workers}_${round}_${precision}.json`);
+  writeFileSync(cfgPath, JSON.stringify(config(root, ckpt, workers, precision), null, 2));
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [join(REPO, 'bin/hpaic.js'), 'train', '-c', cfgPath, '--quiet'], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(THREADS) } });
   const wall = (performance.now() - t0) / 1000;
@@ -123,9 +130,9 @@ function hpaicRun(root: string, work: string, workers: number, round: number): R
   return { epochs: history.epochs.map((e) => e.seconds), wall };
 }
 
-function pytorchRun(root: string, workers: number, valSamples: number): Run {
+function pytorchRun(root: string, workers: number, valSamples: number, precision: Precision): Run {
   const t0 = performance.now();
-  const args = [join(REPO, 'bench/python/seed_train_bench.py'), `--root=${root}`, `--size=${S}`, `--batch=${BATCH}`, `--workers=${workers}`, `--threads=${THREADS}`, `--epochs=${EPOCHS}`, `--val=${valSamples}`];
+  const args = [join(REPO, 'bench/python/seed_train_bench.py'), `--root=${root}`, `--size=${S}`, `--batch=${BATCH}`, `--workers=${workers}`, `--threads=${THREADS}`, `--epochs=${EPOCHS}`, `--val=${valSamples}`, `--precision=${precision}`];
   const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env: { ...process.env, ...PY_MALLOC_ENV, OMP_NUM_THREADS: String(THREADS), OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' } });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`/usr/bin/python3 bench/python/seed_train_bench.py failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
@@ -141,30 +148,36 @@ try {
   const valSamples = Math.ceil(N * VAL_SIZE);
   console.log(
     `bench:train — ${N} RGBY ${S}² images (LZF HDF5), resnet18 + adaptive head, batch ${BATCH}, ${THREADS} threads, aug on, weighted sampler, ` +
-      `single split (${N - valSamples} train / ${valSamples} val), ${EPOCHS} epochs; workers ${WORKERS.join('/')}; ${ROUNDS} round(s); Python malloc ${PY_MALLOC}`,
+      `single split (${N - valSamples} train / ${valSamples} val), ${EPOCHS} epochs; workers ${WORKERS.join('/')}; ${ROUNDS} round(s); Python malloc ${PY_MALLOC}; precision ${PRECISION}`,
   );
   console.log(`load average at start ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
-  const rows: string[][] = [['workers', 'hpaic epoch s (last; all)', 'PyTorch seed epoch s (last; all)', 'speed-up (PyTorch s / hpaic s)', 'command wall s hpaic / PyTorch']];
+  // fp32: hpaic vs the seed's loop. bf16: both under bf16 autocast, plus hpaic in fp32 for the speed-up of the key.
+  const sides: { label: string; run: (w: number, round: number) => Run }[] =
+    PRECISION === 'fp32'
+      ? [
+          { label: 'hpaic', run: (w, r) => hpaicRun(root, work, w, r, 'fp32') },
+          { label: 'PyTorch seed', run: (w) => pytorchRun(root, w, valSamples, 'fp32') },
+        ]
+      : [
+          { label: 'hpaic bf16', run: (w, r) => hpaicRun(root, work, w, r, 'bf16') },
+          { label: 'PyTorch seed bf16', run: (w) => pytorchRun(root, w, valSamples, 'bf16') },
+          { label: 'hpaic fp32', run: (w, r) => hpaicRun(root, work, w, r, 'fp32') },
+        ];
+  const ratioHeads = PRECISION === 'fp32' ? ['speed-up (PyTorch s / hpaic s)'] : ['PyTorch bf16 s / hpaic bf16 s', 'hpaic fp32 s / hpaic bf16 s'];
+  const rows: string[][] = [['workers', ...sides.map((s) => `${s.label} epoch s (last; all)`), ...ratioHeads, `command wall s ${sides.map((s) => s.label).join(' / ')}`]];
+  const last = (r: Run): number => r.epochs[r.epochs.length - 1];
+  const all = (r: Run): string => r.epochs.map((v) => v.toFixed(1)).join(', ');
   for (const w of WORKERS) {
     for (let round = 0; round < ROUNDS; round++) {
-      const order = (round + WORKERS.indexOf(w)) % 2 === 0 ? ['hpaic', 'pytorch'] : ['pytorch', 'hpaic'];
-      let hp: Run | undefined;
-      let py: Run | undefined;
-      for (const side of order) {
-        if (side === 'hpaic') hp = hpaicRun(root, work, w, round);
-        else py = pytorchRun(root, w, valSamples);
-      }
-      const last = (r: Run): number => r.epochs[r.epochs.length - 1];
-      const all = (r: Run): string => r.epochs.map((v) => v.toFixed(1)).join(', ');
-      const row = [
-        String(w),
-        `${last(hp!).toFixed(1)} (${all(hp!)})`,
-        `${last(py!).toFixed(1)} (${all(py!)})`,
-        `${(last(py!) / last(hp!)).toFixed(2)}×`,
-        `${hp!.wall.toFixed(0)} / ${py!.wall.toFixed(0)}`,
-      ];
+      // Rotate which side goes first, so background load and warm caches hit every side alike over the rounds.
+      const shift = (round + WORKERS.indexOf(w)) % sides.length;
+      const runs = new Map<string, Run>();
+      for (const side of [...sides.slice(shift), ...sides.slice(0, shift)]) runs.set(side.label, side.run(w, round));
+      const got = sides.map((s) => runs.get(s.label)!);
+      const ratios = PRECISION === 'fp32' ? [last(got[1]) / last(got[0])] : [last(got[1]) / last(got[0]), last(got[2]) / last(got[0])];
+      const row = [String(w), ...got.map((r) => `${last(r).toFixed(1)} (${all(r)})`), ...ratios.map((x) => `${x.toFixed(2)}×`), got.map((r) => r.wall.toFixed(0)).join(' / ')];
       rows.push(row);
-      console.log(`  workers ${w} round ${round + 1}: hpaic ${row[1]} s, PyTorch ${row[2]} s → ${row[3]}`);
+      console.log(`  workers ${w} round ${round + 1}: ${sides.map((s, i) => `${s.label} ${row[1 + i]} s`).join(', ')} → ${ratios.map((x) => `${x.toFixed(2)}×`).join(', ')}`);
     }
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

@@ -111,7 +111,7 @@ def meanmax_weights(labels):
     return (np.nanmean(m, 1) + np.nanmax(m, 1)) / 2
 
 
-def run_pass(model, loader, criterion, optimizer=None):
+def run_pass(model, loader, criterion, optimizer=None, bf16=False):
     training = optimizer is not None
     model.train(training)
     loss_sum, preds = 0.0, []
@@ -120,13 +120,15 @@ def run_pass(model, loader, criterion, optimizer=None):
             x, y = batch["sample"], batch["target"]
             if training:
                 optimizer.zero_grad()
-            out = model(x)
-            loss = criterion(out, y)
+            # --precision bf16: forward and loss under CPU autocast, as hpaic's `precision: "bf16"` runs them.
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                out = model(x)
+                loss = criterion(out, y)
             if training:
                 loss.backward()
                 optimizer.step()
             loss_sum += loss.item() * x.size(0)
-            preds.append((torch.sigmoid(out) > 0.5).detach().cpu().numpy())
+            preds.append((torch.sigmoid(out.float()) > 0.5).detach().cpu().numpy())
     return loss_sum / len(loader.dataset)
 
 
@@ -140,6 +142,7 @@ def main():
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--val", type=int, default=64, help="validation samples")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -171,8 +174,8 @@ def main():
     epoch_s = []
     for _ in range(a.epochs):
         t0 = time.perf_counter()
-        run_pass(model, train_loader, criterion, optimizer)
-        run_pass(model, val_loader, criterion)
+        run_pass(model, train_loader, criterion, optimizer, bf16=a.precision == "bf16")
+        run_pass(model, val_loader, criterion, bf16=a.precision == "bf16")
         epoch_s.append(time.perf_counter() - t0)
     print(json.dumps({"epoch_s": epoch_s, "train_samples": len(train_idx), "val_samples": len(val_idx), "threads": torch.get_num_threads(), "workers": a.workers}), flush=True)
 
