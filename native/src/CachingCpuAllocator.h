@@ -1,21 +1,30 @@
-// A caching CPU allocator for libtorch: big tensor buffers come from mmap and go back to a size-bucketed free
-// list on free, so a training step reuses the previous step's buffers instead of page-faulting fresh mmaps
-// or fragmenting glibc's brk heap (see CachingCpuAllocator.cc for the measurements that motivated it).
+// A caching CPU allocator for libtorch: big tensor buffers come from mmap and go back to a free list on free,
+// so a training step reuses the previous step's buffers instead of page-faulting fresh mmaps or fragmenting
+// glibc's brk heap (see CachingCpuAllocator.cc for the measurements that motivated it). The free list is bounded
+// by the working set: it holds at most `boundFactor` × the peak of live bytes, and a block left unused for
+// `ageSeconds` is unmapped.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <list>
+#include <map>
 #include <mutex>
 #include <unordered_map>
-#include <vector>
 #include <c10/core/Allocator.h>
 
 namespace hpaic {
 
 class CachingCpuAllocator final : public c10::Allocator {
  public:
+  struct Limits {
+    size_t capBytes = SIZE_MAX;  // free-list bytes, absolute (HPAIC_CPU_CACHE_MB)
+    double boundFactor = 1.5;    // free-list bytes ≤ boundFactor × peak live bytes (HPAIC_CPU_CACHE_BOUND)
+    double ageSeconds = 30;      // a free block unused this long is unmapped; 0 = never (HPAIC_CPU_CACHE_AGE_S)
+    double mapLimit = 0;         // mapped ≤ mapLimit × working set before a new mapping; 0 = off (HPAIC_CPU_CACHE_LIMIT)
+  };
   // `fallback` serves the small requests (and keeps its own deleter); `minBytes` is the smallest request
-  // served from the cache; `capBytes` bounds the bytes held in the free list (not the live ones).
-  CachingCpuAllocator(c10::Allocator* fallback, size_t minBytes, size_t capBytes);
+  // served from the cache.
+  CachingCpuAllocator(c10::Allocator* fallback, size_t minBytes, const Limits& limits);
 
   // libtorch 1.x declares `allocate` const, 2.3+ non-const: both overloads exist so that whichever the
   // installed headers declare pure virtual is overridden (the other one is a plain overload).
@@ -26,7 +35,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   void copy_data(void* dest, const void* src, std::size_t count) const;
 
   struct Stats {
-    uint64_t hits, misses, liveBytes, cachedBytes, mappedBytes, released;
+    uint64_t hits, misses, liveBytes, cachedBytes, mappedBytes, released, peakLiveBytes, peakMappedBytes;
   };
   Stats stats() const;
   // Unmaps every cached (free) block; returns the bytes released.
@@ -42,13 +51,27 @@ class CachingCpuAllocator final : public c10::Allocator {
   static void deleter(void* p);
   size_t bucketSize(size_t n) const;
   size_t releaseCachedLocked(size_t need) const;
+  void releaseAgedLocked() const;
+  void unmapOldestLocked() const;
+  void* takeFreeLocked(size_t size, size_t* got) const;
+
+  struct FreeBlock {
+    void* p;
+    size_t size;
+    uint64_t freedAt;  // steady-clock nanoseconds when it was freed
+  };
 
   c10::Allocator* fallback_;
   size_t minBytes_;
   size_t capBytes_;
+  double boundFactor_;
+  double mapLimit_;
+  uint64_t ageNs_;
   mutable std::mutex mu_;
-  mutable std::unordered_map<size_t, std::vector<void*>> free_;  // bucket size -> free blocks (LIFO)
-  mutable std::unordered_map<void*, size_t> live_;                // block -> bucket size
+  mutable std::list<FreeBlock> lru_;                                        // free blocks, oldest first
+  mutable std::unordered_map<void*, std::list<FreeBlock>::iterator> freePos_;  // free block -> its lru_ entry
+  mutable std::multimap<size_t, void*> bySize_;                             // free blocks by size (best fit)
+  mutable std::unordered_map<void*, size_t> live_;                          // block -> mapped size
   mutable Stats stats_{};
 };
 

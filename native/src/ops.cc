@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 #include "AddonTensor.h"
+#include "CachingCpuAllocator.h"
 #include "autocast.h"
 #include "guard.h"
 #include "op.h"
@@ -295,6 +296,26 @@ OP(unscaleGrads, {
 // ---- runtime ----
 OP(setNumThreads, { at::set_num_threads(static_cast<int>(I(info, 0))); return Undef(info); })
 OP(getNumThreads, { return Num(info, at::get_num_threads()); })
+// The caching CPU allocator's counters (bytes), or null when it is off (HPAIC_CPU_CACHE=0).
+OP(cpuCacheStats, {
+  CachingCpuAllocator* a = CachingCpuAllocator::instance();
+  if (!a) return info.Env().Null();
+  const auto st = a->stats();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("hits", Napi::Number::New(info.Env(), static_cast<double>(st.hits)));
+  o.Set("misses", Napi::Number::New(info.Env(), static_cast<double>(st.misses)));
+  o.Set("liveBytes", Napi::Number::New(info.Env(), static_cast<double>(st.liveBytes)));
+  o.Set("cachedBytes", Napi::Number::New(info.Env(), static_cast<double>(st.cachedBytes)));
+  o.Set("mappedBytes", Napi::Number::New(info.Env(), static_cast<double>(st.mappedBytes)));
+  o.Set("releasedBytes", Napi::Number::New(info.Env(), static_cast<double>(st.released)));
+  o.Set("peakLiveBytes", Napi::Number::New(info.Env(), static_cast<double>(st.peakLiveBytes)));
+  o.Set("peakMappedBytes", Napi::Number::New(info.Env(), static_cast<double>(st.peakMappedBytes)));
+  return o;
+})
+OP(cpuCacheEmpty, {
+  CachingCpuAllocator* a = CachingCpuAllocator::instance();
+  return Num(info, a ? static_cast<double>(a->emptyCache()) : 0.0);
+})
 OP(cudaAvailable, { return Napi::Boolean::New(info.Env(), at::detail::getCUDAHooks().hasCUDA()); })
 OP(cudaDeviceCount, { return Num(info, at::detail::getCUDAHooks().hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0); })
 OP(version, {

@@ -8,6 +8,21 @@ type N = number;
 type Operand = H | number;
 type Ints = number[];
 
+/** The caching CPU allocator's counters, in bytes (native/src/CachingCpuAllocator.h). */
+export interface CpuCacheStats {
+  hits: number;
+  misses: number;
+  /** Bytes of live tensors served by the cache (≥ 256 KiB each). */
+  liveBytes: number;
+  /** Bytes of free blocks kept for reuse. */
+  cachedBytes: number;
+  /** live + cached: what the cache holds from the OS. */
+  mappedBytes: number;
+  releasedBytes: number;
+  peakLiveBytes: number;
+  peakMappedBytes: number;
+}
+
 export interface AddonBinding {
   fromBuffer(data: ArrayBufferView, shape: Ints, dtype: N): H;
   toBuffer(t: H): ArrayBuffer;
@@ -131,6 +146,8 @@ export interface AddonBinding {
 
   setNumThreads(n: N): void;
   getNumThreads(): N;
+  cpuCacheStats(): CpuCacheStats | null;
+  cpuCacheEmpty(): N;
   cudaAvailable(): boolean;
   cudaDeviceCount(): N;
   version(): { torch: string; cxx11Abi: boolean; cuda: boolean };

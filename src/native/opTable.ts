@@ -131,6 +131,8 @@ export const OP_ARGS = {
 
   setNumThreads: ['int'],
   getNumThreads: [],
+  cpuCacheStats: [],
+  cpuCacheEmpty: [],
   cudaAvailable: [],
   cudaDeviceCount: [],
   version: [],

@@ -1,5 +1,8 @@
 /** Process-level settings of the engine: threads, random seed, CUDA availability, build information. */
 import { addon } from './Tensor.js';
+import type { CpuCacheStats } from '../native/binding.js';
+
+export type { CpuCacheStats };
 
 /** Intra-op threads (default: HPAIC_NUM_THREADS, else the number of cores). */
 export function setNumThreads(n: number): void {
@@ -8,6 +11,18 @@ export function setNumThreads(n: number): void {
 }
 export function getNumThreads(): number {
   return addon().getNumThreads();
+}
+/**
+ * The caching CPU allocator's counters (big tensor buffers: live, cached for reuse, mapped, peaks), or null when
+ * it is off (`HPAIC_CPU_CACHE=0`). The cache holds at most the peak of live bytes and unmaps blocks left unused
+ * for `HPAIC_CPU_CACHE_AGE` (default 2) working sets' worth of allocations.
+ */
+export function cpuCacheStats(): CpuCacheStats | null {
+  return addon().cpuCacheStats();
+}
+/** Unmaps every free block the CPU cache holds; returns the bytes given back. */
+export function emptyCpuCache(): number {
+  return addon().cpuCacheEmpty();
 }
 /** Seeds libtorch's generators (weight init, dropout, rand/randn). */
 export function manualSeed(seed: number): void {
