@@ -2,6 +2,9 @@
 `npm run bench:predict`: for the plain transform and each of the 15 TTA pipelines, one full DataLoader pass over
 test.hdf5 (h5py per item, PIL transforms, ToTensor), eval + no_grad forward, then the weighted mean of logits
 (0.4 plain + 0.04 each TTA). Prints one JSON line {"seconds": s, "images": n, "passes": 16}.
+Also the reference of test/golden/predict.tta.torch.test.ts: --pipelines FILE (a JSON list of hpaic op lists, e.g.
+[[{"kind": "hflip"}, {"kind": "brightness", "factor": 0.9}], ...], instead of the seed's random brightness side)
+and --logits-out FILE (the combined logits as JSON rows).
 """
 import argparse, csv, json, itertools, random, time
 import h5py, numpy as np, torch, torch.nn as nn, torchvision
@@ -61,18 +64,35 @@ def tta_transforms(size, brightness=0.1):
     return out
 
 
+PIL_OPS = {
+    'hflip': lambda op: (lambda im: im.transpose(Image.FLIP_LEFT_RIGHT)),
+    'vflip': lambda op: (lambda im: im.transpose(Image.FLIP_TOP_BOTTOM)),
+    'transpose': lambda op: (lambda im: im.transpose(Image.TRANSPOSE)),
+    'brightness': lambda op: (lambda im: ImageEnhance.Brightness(im).enhance(op['factor'])),
+}
+
+
+def listed_transforms(size, path):
+    with open(path) as f:
+        lists = json.load(f)
+    return [torchvision.transforms.Compose([torchvision.transforms.Resize(size), *[PIL_OPS[op['kind']](op) for op in ops], torchvision.transforms.ToTensor()])
+            for ops in lists]
+
+
 def main():
     a = argparse.ArgumentParser()
     a.add_argument('--root'); a.add_argument('--weights'); a.add_argument('--size', type=int)
     a.add_argument('--batch', type=int); a.add_argument('--workers', type=int); a.add_argument('--threads', type=int)
+    a.add_argument('--pipelines'); a.add_argument('--logits-out')
     args = a.parse_args()
     torch.set_num_threads(args.threads)
     model = SeedResNet18()
     model.load_state_dict(torch.load(args.weights), strict=True)
     model.eval()
     plain = torchvision.transforms.Compose([torchvision.transforms.Resize(args.size), torchvision.transforms.ToTensor()])
-    pipelines = [plain] + tta_transforms(args.size)
-    weights = [0.4] + [0.6 / 15] * 15
+    tta = listed_transforms(args.size, args.pipelines) if args.pipelines else tta_transforms(args.size)
+    pipelines = [plain] + tta
+    weights = [0.4] + [0.6 / len(tta)] * len(tta)
     t0 = time.perf_counter()
     total = None
     for w, tf in zip(weights, pipelines):
@@ -80,7 +100,11 @@ def main():
         with torch.no_grad():
             logits = torch.cat([model(x) for x in loader])
         total = logits * w if total is None else total + logits * w
-    print(json.dumps({'seconds': time.perf_counter() - t0, 'images': total.shape[0], 'passes': len(pipelines)}))
+    seconds = time.perf_counter() - t0
+    if args.logits_out:
+        with open(args.logits_out, 'w') as f:
+            json.dump(total.tolist(), f)
+    print(json.dumps({'seconds': seconds, 'images': total.shape[0], 'passes': len(pipelines)}))
 
 
 main()
