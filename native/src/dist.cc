@@ -16,6 +16,7 @@
 #ifdef USE_C10D_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
+#include <torch/csrc/autograd/custom_function.h>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -276,6 +277,92 @@ OP(distBarrier, {
   o.timeout = ms(I(info, 1));
   waitFor(G(info, 0).call([&](auto& pg) { return pg.barrier(o); }), I(info, 1));
   return info.Env().Undefined();
+})
+
+// ---- SyncBatchNorm ----
+// torch.nn.SyncBatchNorm's arithmetic as one autograd function: the batch statistics are summed over the ranks in
+// forward (Σx, Σx², count), and backward sums Σdy and Σdy·(x−μ) over the ranks before forming the input gradient, so
+// each rank's input gradient is that of the loss summed over all ranks. The weight and bias gradients stay local, as
+// in PyTorch: the gradient allreduce of data parallelism averages them. Reduces over every dim but 1 ((N,C), (N,C,H,W)).
+struct SyncBatchNormFn : public torch::autograd::Function<SyncBatchNormFn> {
+  static std::vector<int64_t> reduceDims(const at::Tensor& x) {
+    std::vector<int64_t> d;
+    for (int64_t i = 0; i < x.dim(); i++)
+      if (i != 1) d.push_back(i);
+    return d;
+  }
+  static std::vector<int64_t> channelShape(const at::Tensor& x) {
+    std::vector<int64_t> s(x.dim(), 1);
+    s[1] = x.size(1);
+    return s;
+  }
+  static void allreduceSum(GroupBox* g, at::Tensor& t, int64_t timeoutMs) {
+    std::vector<at::Tensor> ts{t};
+    c10d::AllreduceOptions o;
+    o.timeout = ms(timeoutMs);
+    waitFor(g->call([&](auto& pg) { return pg.allreduce(ts, o); }), timeoutMs);
+  }
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, at::Tensor x, at::Tensor weight, at::Tensor bias, at::Tensor runningMean, at::Tensor runningVar,
+                            double momentum, double eps, int64_t group, int64_t timeoutMs) {
+    auto* g = reinterpret_cast<GroupBox*>(group);
+    const int64_t C = x.size(1);
+    const auto dims = reduceDims(x);
+    const auto shape = channelShape(x);
+    auto xd = x.to(at::kDouble);  // the sums of squares in double: E[x²] − μ² cancels badly in float
+    auto stats = at::cat({xd.sum(dims), (xd * xd).sum(dims), at::full({1}, static_cast<double>(x.numel() / C), xd.options())});
+    allreduceSum(g, stats, timeoutMs);
+    const double count = stats[2 * C].item<double>();
+    auto mean = stats.slice(0, 0, C) / count;
+    auto var = (stats.slice(0, C, 2 * C) / count - mean * mean).clamp_min(0);
+    auto invstd = (var + eps).rsqrt();
+    {
+      at::NoGradGuard ng;
+      if (runningMean.defined()) runningMean.mul_(1 - momentum).add_(mean.to(runningMean.scalar_type()) * momentum);
+      if (runningVar.defined()) runningVar.mul_(1 - momentum).add_((var * (count / std::max(count - 1, 1.0))).to(runningVar.scalar_type()) * momentum);
+    }
+    auto meanT = mean.to(x.scalar_type());
+    auto invstdT = invstd.to(x.scalar_type());
+    auto y = (x - meanT.view(shape)) * invstdT.view(shape);
+    if (weight.defined()) y = y * weight.view(shape);
+    if (bias.defined()) y = y + bias.view(shape);
+    ctx->save_for_backward({x, weight, meanT, invstdT});
+    ctx->saved_data["group"] = group;
+    ctx->saved_data["timeout"] = timeoutMs;
+    ctx->saved_data["count"] = count;
+    return y;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    auto x = saved[0], weight = saved[1], mean = saved[2], invstd = saved[3];
+    auto* g = reinterpret_cast<GroupBox*>(ctx->saved_data["group"].toInt());
+    const int64_t timeoutMs = ctx->saved_data["timeout"].toInt();
+    const double count = ctx->saved_data["count"].toDouble();
+    const int64_t C = x.size(1);
+    const auto dims = reduceDims(x);
+    const auto shape = channelShape(x);
+    auto gy = grads[0];
+    auto xmu = x - mean.view(shape);
+    auto sumDy = gy.sum(dims);
+    auto sumDyXmu = (gy * xmu).sum(dims);
+    auto packed = at::cat({sumDy, sumDyXmu}).to(at::kDouble);
+    allreduceSum(g, packed, timeoutMs);
+    auto gSumDy = (packed.slice(0, 0, C) / count).to(x.scalar_type());
+    auto gSumDyXmu = (packed.slice(0, C, 2 * C) / count).to(x.scalar_type());
+    auto scale = weight.defined() ? invstd * weight : invstd;
+    auto gradInput = (gy - gSumDy.view(shape) - xmu * (invstd * invstd).view(shape) * gSumDyXmu.view(shape)) * scale.view(shape);
+    at::Tensor gradWeight = weight.defined() ? sumDyXmu * invstd : at::Tensor();
+    at::Tensor gradBias = sumDy;
+    return {gradInput, gradWeight, gradBias, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+
+OP(distSyncBatchNorm, {
+  // (group, x, weight, bias, runningMean, runningVar, momentum, eps, timeoutMs): training mode only.
+  auto& g = G(info, 0);
+  auto opt = [&](size_t i) { return info[i].IsNull() || info[i].IsUndefined() ? at::Tensor() : unwrap(info[i]); };
+  auto y = SyncBatchNormFn::apply(unwrap(info[1]), opt(2), opt(3), opt(4), opt(5), info[6].As<Napi::Number>().DoubleValue(), info[7].As<Napi::Number>().DoubleValue(),
+                                  reinterpret_cast<int64_t>(&g), I(info, 8));
+  return wrap(info.Env(), y);
 })
 
 // ---- liveness ----

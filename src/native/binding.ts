@@ -158,6 +158,8 @@ export interface AddonBinding {
   distAllreduce(group: GroupHandle, tensors: H[], op: N, timeoutMs: N): void;
   distAllgather(group: GroupHandle, outputs: H[], input: H, timeoutMs: N): void;
   distBarrier(group: GroupHandle, timeoutMs: N): void;
+  /** torch.nn.SyncBatchNorm's training-mode forward (statistics over the group), differentiable. */
+  distSyncBatchNorm(group: GroupHandle, x: H, weight: H | null, bias: H | null, runningMean: H | null, runningVar: H | null, momentum: N, eps: N, timeoutMs: N): H;
   distHeartbeat(host: string, port: N, keyPrefix: string, rank: N, intervalMs: N): HeartbeatHandle;
   distHeartbeatStop(heartbeat: HeartbeatHandle): void;
 }

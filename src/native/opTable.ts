@@ -152,6 +152,7 @@ export const OP_ARGS = {
   distAllreduce: ['handle', 'tensors', 'int', 'int'],
   distAllgather: ['handle', 'tensors', 'tensor', 'int'],
   distBarrier: ['handle', 'int'],
+  distSyncBatchNorm: ['handle', 'tensor', 'tensor?', 'tensor?', 'tensor?', 'tensor?', 'number', 'number', 'int'],
   distHeartbeat: ['string', 'int', 'string', 'int', 'int'],
   distHeartbeatStop: ['handle'],
 } as const satisfies { readonly [K in keyof AddonBinding]: readonly ArgKind[] };

@@ -49,11 +49,11 @@ async function mixedGroup(hpaicRank: number, root: number): Promise<void> {
     const rv = rendezvousFromEnv({ ...env, RANK: String(hpaicRank) });
     const pg = ProcessGroup.init(rv, { timeoutS: 60, heartbeat: false });
     const x = arange(0, 6, 1, { dtype: 'float32' }).mul(hpaicRank + 1);
-    pg.allreduce([x]);
+    pg.allreduce(x);
     const avg = full([3], hpaicRank + 1, { dtype: 'float64' });
-    pg.allreduce([avg], 'avg');
+    pg.allreduce(avg, 'avg');
     const state = hpaicState(hpaicRank !== root);
-    for (const k of KEYS) pg.broadcast([state[k]], root);
+    for (const k of KEYS) pg.broadcast(state[k], root);
     const gathered = pg.allgather(tensor([hpaicRank, 100 + hpaicRank], [2], { dtype: 'int64' }));
     pg.barrier();
     const code = await exited;
