@@ -17,7 +17,8 @@ import { createServer } from 'node:net';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const PY = '/usr/bin/python3';
-const env = { ...process.env, OMP_NUM_THREADS: '1', HPAIC_QUIET: '1', HPAIC_FROM_SOURCE: '1' };
+// Passive OpenMP waiting on both sides (hpaic sets it itself, loadAddon.ts): spinning threads cost PyTorch 10–20× on a busy machine.
+const env = { ...process.env, OMP_NUM_THREADS: '1', OMP_WAIT_POLICY: 'PASSIVE', HPAIC_QUIET: '1', HPAIC_FROM_SOURCE: '1' };
 
 function port(): Promise<number> {
   return new Promise((res) => {
@@ -29,9 +30,10 @@ function port(): Promise<number> {
 }
 
 function parse(out: string, what: string): Record<string, number> {
-  const line = out.split('\n').find((l) => l.startsWith('{'));
+  // torchrun --tee prefixes each line with [default<rank>]:
+  const line = out.split('\n').find((l) => /^(\[default\d+\]:)?\{/.test(l));
   if (!line) throw new Error(`${what} printed no result:\n${out}`);
-  return JSON.parse(line);
+  return JSON.parse(line.slice(line.indexOf('{')));
 }
 
 function run(cmd: string, args: string[], extra: Record<string, string>, what: string): Record<string, number> {

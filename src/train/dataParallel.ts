@@ -15,7 +15,7 @@ import { noGrad, tidy } from '../tensor/scope.js';
 export const DDP_BUCKET_BYTES = 25 * 1024 * 1024;
 
 export interface AllreduceStats {
-  /** Allreduce calls and the bytes they carried, since the last reset. */
+  /** Gradient allreduce calls (buckets), the bytes they carried and the seconds they took, since the last reset. */
   calls: number;
   bytes: number;
   seconds: number;
@@ -38,12 +38,15 @@ export class DataParallel {
 
   /** Every rank takes rank 0's parameters and buffers (DDP's constructor). */
   broadcastState(): void {
-    this.#bucketed([...this.#params, ...this.#buffers], (flat) => this.pg.broadcast(flat, 0, 'the broadcast of the model from rank 0'));
+    this.#bucketed(this.#params, (flat) => this.pg.broadcast(flat, 0, 'the broadcast of the model from rank 0'));
+    this.broadcastBuffers();
   }
 
   /** Every rank takes rank 0's buffers (BatchNorm running statistics): DDP does this before each training forward. */
   broadcastBuffers(): void {
-    if (this.#buffers.length) this.#bucketed(this.#buffers, (flat) => this.pg.broadcast(flat, 0, 'the broadcast of the buffers from rank 0'));
+    // Coalesced by dtype as DDP does (running statistics in one float bucket, the int64 batch counters in another).
+    const byDtype = [...this.#buffers].sort((a, b) => (a.dtype === b.dtype ? 0 : a.dtype < b.dtype ? -1 : 1));
+    if (byDtype.length) this.#bucketed(byDtype, (flat) => this.pg.broadcast(flat, 0, 'the broadcast of the buffers from rank 0'));
   }
 
   /** Replaces each gradient by its mean over the ranks. A parameter without a gradient contributes zeros and stays without one. */
@@ -55,7 +58,11 @@ export class DataParallel {
     try {
       this.#bucketed(
         grads.map((g, i) => g ?? (stand[i] as Tensor)),
-        (flat) => this.pg.allreduce(flat, 'avg', 'the allreduce of the gradients'),
+        (flat) => {
+          this.pg.allreduce(flat, 'avg', 'the allreduce of the gradients');
+          this.stats.calls++;
+          this.stats.bytes += flat.numel * elementBytes(flat);
+        },
         (_, i) => grads[i] !== null,
       );
     } finally {
@@ -88,8 +95,6 @@ export class DataParallel {
         tidy(() => {
           const flat = members.length === 1 ? members[0].reshape([-1]).clone() : cat(members.map((t) => t.reshape([-1])));
           op(flat);
-          this.stats.calls++;
-          this.stats.bytes += bytes;
           let off = 0;
           members.forEach((t, i) => {
             if (copyBack(t, base + i)) t.copy_(flat.narrow(0, off, t.numel).reshape([...t.shape]));

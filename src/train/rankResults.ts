@@ -4,7 +4,7 @@
  * and loss computed from them as one process computes them.
  */
 import type { ProcessGroup } from '../dist/ProcessGroup.js';
-import { evaluationRows, interleaveRows } from '../dist/shard.js';
+import { gatherRows } from '../dist/gatherRows.js';
 import { F1Accumulator } from '../metrics/f1.js';
 import { NUM_CLASSES } from '../data/tables/labels.js';
 import { tensor } from '../tensor/creation.js';
@@ -42,25 +42,18 @@ export function sumOverRanks(pg: ProcessGroup, r: EpochResult, device: string): 
  * is the sum of the ranks' shares.
  */
 export function gatherValidation(pg: ProcessGroup, r: EpochResult, targets: Uint8Array, length: number, device: string): EpochResult {
-  const rows = evaluationRows(length, pg.size);
-  const mine = new Float32Array(rows * NUM_CLASSES);
-  mine.set(r.probabilities!, 0);
-  const t = tensor(mine, [mine.length], { dtype: 'float32', device });
-  const parts = pg.allgather(t, 'the gather of the validation outputs');
+  const probabilities = gatherRows(pg, r.probabilities!, length, NUM_CLASSES, device, 'the gather of the validation outputs');
+  const lossT = tensor(new Float64Array([r.loss]), [1], { dtype: 'float64', device });
+  let loss: number;
   try {
-    const arrays = parts.map((p) => p.toTypedArray() as Float32Array);
-    const probabilities = interleaveRows(arrays, length, NUM_CLASSES);
-    const lossT = tensor(new Float64Array([r.loss]), [1], { dtype: 'float64', device });
     pg.allreduce(lossT, 'sum', 'the sum of the validation loss');
-    const loss = lossT.item();
-    lossT.dispose();
-    const acc = new F1Accumulator();
-    const preds = new Uint8Array(probabilities.length);
-    for (let i = 0; i < probabilities.length; i++) preds[i] = probabilities[i] > 0.5 ? 1 : 0;
-    acc.add(preds, targets);
-    return { ...r, loss, metrics: acc.metricList(), counts: acc, probabilities };
+    loss = lossT.item();
   } finally {
-    t.dispose();
-    for (const p of parts) p.dispose();
+    lossT.dispose();
   }
+  const acc = new F1Accumulator();
+  const preds = new Uint8Array(probabilities.length);
+  for (let i = 0; i < probabilities.length; i++) preds[i] = probabilities[i] > 0.5 ? 1 : 0;
+  acc.add(preds, targets);
+  return { ...r, loss, metrics: acc.metricList(), counts: acc, probabilities };
 }

@@ -45,7 +45,7 @@ import { loadDataset, makeSplits, planWeights, labelsAt } from '../run/prepareDa
 import { resolvePrecision, createGradScaler, describePrecision, type Precision } from '../run/precision.js';
 import { RunLog } from '../run/RunLog.js';
 import { CheckpointError, ConfigError, DistributedError } from '../errors.js';
-import { joinTrainWorld, type TrainWorld } from './trainWorld.js';
+import { joinWorld, type World } from '../run/world.js';
 import { DataParallel } from './dataParallel.js';
 import { convertSyncBatchNorm } from './syncBatchNorm.js';
 import { sumOverRanks, gatherValidation } from './rankResults.js';
@@ -88,7 +88,7 @@ function changesSince(savedConfig: string, config: HpaicConfig): string[] {
 
 /** Train every fold of a config (see the module comment). */
 export async function train(config: HpaicConfig, opts: TrainOptions = {}): Promise<TrainResult> {
-  const world = joinTrainWorld(config);
+  const world = joinWorld(config);
   try {
     const result = await trainAs(world, config, opts);
     // Nobody leaves (rank 0 takes the store with it) before everybody is done.
@@ -103,7 +103,7 @@ export async function train(config: HpaicConfig, opts: TrainOptions = {}): Promi
   }
 }
 
-async function trainAs(world: TrainWorld, config: HpaicConfig, opts: TrainOptions): Promise<TrainResult> {
+async function trainAs(world: World, config: HpaicConfig, opts: TrainOptions): Promise<TrainResult> {
   const quiet = (opts.quiet ?? process.env.HPAIC_QUIET === '1') || (world.mode === 'ddp' && world.rank !== 0);
   const device = world.device;
   const precision = resolvePrecision(config.precision, device);
@@ -158,7 +158,7 @@ interface Prepared {
   precision: Precision;
   quiet: boolean;
   opts: TrainOptions;
-  world: TrainWorld;
+  world: World;
 }
 
 async function trainIn(run: RunFolder, config: HpaicConfig, p: Prepared): Promise<TrainResult> {
@@ -287,7 +287,7 @@ interface FoldJob {
   log: RunLog;
   quiet: boolean;
   maxEpochs: number;
-  world: TrainWorld;
+  world: World;
 }
 
 async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: number; scores: FoldScores }> {

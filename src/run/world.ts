@@ -1,6 +1,6 @@
 /**
- * Where `hpaic train` runs: one process, or one rank of a distributed job started by torchrun, srun, a Kubeflow
- * PyTorchJob or `hpaic train --nproc` (docs/distributed.md). Joins the c10d process group when WORLD_SIZE > 1, picks
+ * Where a command runs (`train`, `find-thresholds`, `submit`): one process, or one rank of a distributed job started
+ * by torchrun, srun, a Kubeflow PyTorchJob or `--nproc` (docs/distributed.md). Joins the c10d process group when WORLD_SIZE > 1, picks
  * the rank's device (`cuda:LOCAL_RANK` on CUDA builds) and backend (NCCL on CUDA when the addon has it, else Gloo),
  * and says who writes what: in "ddp" rank 0 alone writes the run folder; in "folds" each rank writes the folds it
  * trains, rank 0 the run-level files; ranks other than 0 log to `train.rank<r>.log`.
@@ -11,9 +11,9 @@ import { ProcessGroup } from '../dist/ProcessGroup.js';
 import { rendezvousFromEnv, type Rendezvous } from '../dist/rendezvous.js';
 import { loadAddon } from '../native/loadAddon.js';
 import { setNumThreads } from '../tensor/runtime.js';
-import { resolveDevice } from '../run/resolveDevice.js';
+import { resolveDevice } from './resolveDevice.js';
 
-export interface TrainWorld {
+export interface World {
   readonly mode: 'single' | 'ddp' | 'folds';
   readonly rank: number;
   readonly size: number;
@@ -24,7 +24,7 @@ export interface TrainWorld {
   readonly device: string;
 }
 
-export const SINGLE: Omit<TrainWorld, 'device'> = {
+export const SINGLE: Omit<World, 'device'> = {
   mode: 'single',
   rank: 0,
   size: 1,
@@ -33,7 +33,7 @@ export const SINGLE: Omit<TrainWorld, 'device'> = {
 };
 
 /** Reads the launcher's environment and, with more than one rank, joins the group (blocks until every rank has). */
-export function joinTrainWorld(config: HpaicConfig, env: Readonly<Record<string, string | undefined>> = process.env): TrainWorld {
+export function joinWorld(config: HpaicConfig, env: Readonly<Record<string, string | undefined>> = process.env): World {
   const rv = rendezvousFromEnv(env);
   // Each rank's intra-op threads default to cores ÷ local ranks (torchrun sets OMP_NUM_THREADS=1; hpaic reads its own).
   if (config.threads) setNumThreads(config.threads);
