@@ -17,6 +17,7 @@ import { withFsErrors } from '../io/fs/fsError.js';
 import { removeStaleTemporaries } from '../io/text/writeChunksAtomic.js';
 import type { HpaicConfig } from '../config/schema.js';
 import { manualSeed } from '../tensor/runtime.js';
+import { tensor } from '../tensor/creation.js';
 import { liveTensors } from '../tensor/scope.js';
 import { DataLoader, shuffledOrder } from '../data/loader/DataLoader.js';
 import { WeightedSampler, sampleWeights, type SampleWeightMode } from '../data/tables/sampler.js';
@@ -266,6 +267,20 @@ async function trainIn(run: RunFolder, config: HpaicConfig, p: Prepared): Promis
   return { runDir: run.root, folds, averageTrain, averageVal };
 }
 
+/** Every rank must resume from the same epoch: they read the same last.pth only if checkpoint_dir is shared. */
+function checkSameStart(pg: DataParallel['pg'], start: number, device: string, last: string): void {
+  const t = tensor([start, -start], [2], { dtype: 'float64', device });
+  try {
+    pg.allreduce(t, 'max', 'the check that every rank resumes from the same epoch');
+    const [hi, negLo] = t.toArray();
+    if (hi !== start || -negLo !== start) {
+      throw new DistributedError(`rank ${pg.rank} would start at epoch ${start} but another rank at epoch ${start === hi ? -negLo : hi}: every rank must see the same ${last} (put checkpoint_dir on a file system all nodes share)`);
+    }
+  } finally {
+    t.dispose();
+  }
+}
+
 function scoresOf(k: number, history: TrainingHistory, bestEpoch: number): FoldScores {
   const e = history.epochs.find((r) => r.epoch === bestEpoch) ?? history.epochs[history.epochs.length - 1];
   return { fold: k, bestEpoch, train: e?.train.metrics ?? [], val: e?.val.metrics ?? [] };
@@ -336,6 +351,7 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
   const tb = writes ? FoldTensorBoard.open(paths.tensorboard, tbResume) : null;
   // Every rank starts from rank 0's weights and buffers (DDP's constructor); the others have read the same last.pth.
   ddp?.broadcastState();
+  if (ddp) checkSameStart(ddp.pg, start, j.device, paths.last);
   const valIds = Array.from(split.test, (i) => j.data.ids[i]);
 
   const trainLabels = labelsAt(j.data.labels, split.train);
