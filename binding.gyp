@@ -1,7 +1,7 @@
 {
   "targets": [{
     "target_name": "hpaic",
-    "sources": ["native/src/addon.cc", "native/src/AddonTensor.cc", "native/src/ops.cc", "native/src/CachingCpuAllocator.cc"],
+    "sources": ["native/src/addon.cc", "native/src/AddonTensor.cc", "native/src/ops.cc", "native/src/CachingCpuAllocator.cc", "native/src/dist.cc"],
     "include_dirs": ["<!@(node -p \"require('node-addon-api').include_dir\")", "<!@(node scripts/find-libtorch.mjs --includes)"],
     "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "<!@(node scripts/find-libtorch.mjs --defines)"],
     "cflags!": ["-fno-exceptions", "-fno-rtti"],

@@ -44,6 +44,19 @@ function fromSystem() {
   return { source: `system libtorch (${libdir})`, includes: [api], libdirs: [libdir], ...libsIn(libdir) };
 }
 
+/**
+ * The c10d backends to compile in (native/src/dist.cc): Gloo when its headers are installed (Debian: libgloo-dev;
+ * pip's torch ships them under include/), NCCL when the libtorch found has ProcessGroupNCCL (CUDA builds only).
+ */
+export function c10dDefines(r) {
+  const incs = [...r.includes, ...r.includes.map((d) => join(d, '..', '..', '..', '..')), '/usr/include'];
+  const has = (rel) => incs.some((d) => existsSync(join(d, rel)));
+  const defs = [];
+  if (has('gloo/algorithm.h') && has('torch/csrc/distributed/c10d/ProcessGroupGloo.hpp')) defs.push('USE_C10D_GLOO');
+  if (r.cuda && has('torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp') && (has('nccl.h') || existsSync('/usr/include/nccl.h'))) defs.push('USE_C10D_NCCL');
+  return defs;
+}
+
 export function findLibtorch() {
   let r = null;
   if (process.env.LIBTORCH) {
@@ -78,6 +91,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (mode === '--includes') console.log(r.includes.join(' '));
   else if (mode === '--libdirs') console.log(r.libdirs.map((d) => `-L${d} -Wl,-rpath,${d}`).join(' '));
   else if (mode === '--libs') console.log(r.libs.map((l) => `-l${l}`).join(' '));
-  else if (mode === '--defines') console.log(`_GLIBCXX_USE_CXX11_ABI=${r.abi}${r.cuda ? ' HPAIC_WITH_CUDA=1' : ''}`);
+  else if (mode === '--defines') console.log([`_GLIBCXX_USE_CXX11_ABI=${r.abi}`, ...(r.cuda ? ['HPAIC_WITH_CUDA=1'] : []), ...c10dDefines(r)].join(' '));
   else console.log(JSON.stringify(r, null, 2));
 }

@@ -47,3 +47,8 @@ export class FileSystemError extends HpaicError {
 export class DisposedTensorError extends HpaicError {
   override readonly code = 'ERR_DISPOSED_TENSOR';
 }
+
+/** A distributed run failed: a rank stopped, timed out, or the rendezvous environment is wrong. Names the rank. */
+export class DistributedError extends HpaicError {
+  override readonly code = 'ERR_DIST';
+}

@@ -22,6 +22,7 @@ export { Tensor, type Device, type Operand, type DType, tensor, fromBytes, zeros
 export * as nn from './nn/index.js';
 export { Module } from './nn/Module.js';
 export * from './optim/index.js';
+export * from './dist/index.js';
 export * from './models/index.js';
 export * from './io/index.js';
 export * from './config/index.js';

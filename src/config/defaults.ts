@@ -56,4 +56,6 @@ export const DEFAULTS = {
   },
   optim: { name: 'adam', lr: 1e-3, weight_decay: 0 },
   load: { path: null, weights_only: null },
+  // Used only when a launcher starts several ranks (WORLD_SIZE > 1); docs/distributed.md. 1800 s is torch's default.
+  dist: { mode: 'ddp', sync_bn: false, timeout_s: 1800 },
 } as const satisfies Record<string, unknown>;

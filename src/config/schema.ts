@@ -18,6 +18,7 @@ export const MODEL_HEADS = ['adaptive', 'fc'] as const;
 export const PLOT_FORMATS = ['png', 'svg', 'none'] as const;
 export const LR_SCHEDULES = ['plateau', 'cosine'] as const;
 export const PRECISIONS = ['fp32', 'bf16', 'fp16'] as const;
+export const DIST_MODES = ['ddp', 'folds'] as const;
 
 const quoteAll = (values: readonly string[]): string => values.map((v) => JSON.stringify(v)).join(', ');
 
@@ -179,6 +180,14 @@ export const HpaicConfigShape = z.strictObject({
       weight_decay: num('a number >= 0', (v) => v >= 0).default(D.optim.weight_decay),
     })
     .describe('an object with keys name, lr, weight_decay')
+    .prefault({}),
+  dist: z
+    .strictObject({
+      mode: ciEnum(DIST_MODES).default(D.dist.mode),
+      sync_bn: bool().default(D.dist.sync_bn),
+      timeout_s: num('a number of seconds greater than 0', (v) => v > 0).default(D.dist.timeout_s),
+    })
+    .describe('an object with keys mode, sync_bn, timeout_s')
     .prefault({}),
   load: z
     .strictObject({

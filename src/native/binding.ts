@@ -3,6 +3,10 @@
  * addon; everything else goes through src/tensor. Handles are opaque; dtypes are c10::ScalarType codes.
  */
 export type Handle = { readonly __addonTensor: unique symbol };
+/** c10d handles (native/src/dist.cc): a store, a process group, a heartbeat thread. */
+export type StoreHandle = { readonly __c10dStore: unique symbol };
+export type GroupHandle = { readonly __c10dGroup: unique symbol };
+export type HeartbeatHandle = { readonly __c10dHeartbeat: unique symbol };
 type H = Handle;
 type N = number;
 type Operand = H | number;
@@ -151,4 +155,28 @@ export interface AddonBinding {
   cudaAvailable(): boolean;
   cudaDeviceCount(): N;
   version(): { torch: string; cxx11Abi: boolean; cuda: boolean };
+
+  /** c10d (native/src/dist.cc). worldSize -1 = not known (a client of an agent's store). */
+  distTcpStore(host: string, port: N, worldSize: N, isServer: boolean, timeoutMs: N, waitWorkers: boolean, multiTenant: boolean): StoreHandle;
+  distPrefixStore(prefix: string, store: StoreHandle): StoreHandle;
+  distStorePort(store: StoreHandle): N;
+  distStoreSetTimeout(store: StoreHandle, timeoutMs: N): void;
+  distStoreSet(store: StoreHandle, key: string, value: string): void;
+  distStoreGet(store: StoreHandle, key: string): string;
+  distStoreAdd(store: StoreHandle, key: string, delta: N): N;
+  distStoreCheck(store: StoreHandle, keys: string[]): boolean;
+  distStoreWait(store: StoreHandle, keys: string[], timeoutMs: N): void;
+  /** The backends compiled in: 'gloo', and 'nccl' on CUDA builds whose libtorch has it. */
+  distBackends(): string[];
+  distNewGroup(backend: string, store: StoreHandle, rank: N, size: N, timeoutMs: N): GroupHandle;
+  distSetSequenceNumber(group: GroupHandle): void;
+  distBroadcast(group: GroupHandle, tensors: H[], root: N, timeoutMs: N): void;
+  /** op: 0 sum, 1 average, 2 max, 3 min. */
+  distAllreduce(group: GroupHandle, tensors: H[], op: N, timeoutMs: N): void;
+  distAllgather(group: GroupHandle, outputs: H[], input: H, timeoutMs: N): void;
+  distBarrier(group: GroupHandle, timeoutMs: N): void;
+  /** torch.nn.SyncBatchNorm's training-mode forward (statistics over the group), differentiable. */
+  distSyncBatchNorm(group: GroupHandle, x: H, weight: H | null, bias: H | null, runningMean: H | null, runningVar: H | null, momentum: N, eps: N, timeoutMs: N): H;
+  distHeartbeat(host: string, port: N, keyPrefix: string, rank: N, intervalMs: N): HeartbeatHandle;
+  distHeartbeatStop(heartbeat: HeartbeatHandle): void;
 }

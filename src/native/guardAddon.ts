@@ -56,6 +56,7 @@ function nativeError(raw: AddonBinding, op: string, kinds: readonly ArgKind[], a
 
 function describe(raw: AddonBinding, kind: ArgKind | undefined, a: unknown): string {
   if (a === null || a === undefined) return String(a);
+  if (kind === 'handle') return '<c10d handle>';
   if (kind === 'tensors' && Array.isArray(a)) return `[${a.map((t) => describe(raw, 'tensor', t)).join(', ')}]`;
   if ((kind === 'tensor' || kind === 'tensor?' || kind === 'operand') && typeof a === 'object') {
     try {

@@ -6,9 +6,10 @@ import type { AddonBinding } from './binding.js';
  * AddonBinding's methods; test/native/opTable.test.ts keeps both equal to the HPAIC_OP definitions in native/src.
  * - `int`: a safe integer (dims, sizes, dtype and enum codes); N-API would silently turn NaN or ∞ into 0;
  * - `ints`: an array of safe integers (shapes, kernel sizes, dims); `number`: any number (scalars, lr, eps);
- * - `tensor`, `tensors`, `operand` (tensor or number), `buffer`, `bool`, `device` / `string`; `?` = or null.
+ * - `tensor`, `tensors`, `operand` (tensor or number), `buffer`, `bool`, `device` / `string`, `strings`; `?` = or null;
+ * - `handle`: a c10d store, process group or heartbeat (dist.cc checks which).
  */
-export type ArgKind = 'int' | 'ints' | 'ints?' | 'number' | 'number?' | 'tensor' | 'tensor?' | 'tensors' | 'operand' | 'buffer' | 'bool' | 'device' | 'string';
+export type ArgKind = 'int' | 'ints' | 'ints?' | 'number' | 'number?' | 'tensor' | 'tensor?' | 'tensors' | 'operand' | 'buffer' | 'bool' | 'device' | 'string' | 'strings' | 'handle';
 
 export const OP_ARGS = {
   fromBuffer: ['buffer', 'ints', 'int'],
@@ -136,4 +137,24 @@ export const OP_ARGS = {
   cudaAvailable: [],
   cudaDeviceCount: [],
   version: [],
+
+  distTcpStore: ['string', 'int', 'int', 'bool', 'int', 'bool', 'bool'],
+  distPrefixStore: ['string', 'handle'],
+  distStorePort: ['handle'],
+  distStoreSetTimeout: ['handle', 'int'],
+  distStoreSet: ['handle', 'string', 'string'],
+  distStoreGet: ['handle', 'string'],
+  distStoreAdd: ['handle', 'string', 'int'],
+  distStoreCheck: ['handle', 'strings'],
+  distStoreWait: ['handle', 'strings', 'int'],
+  distBackends: [],
+  distNewGroup: ['string', 'handle', 'int', 'int', 'int'],
+  distSetSequenceNumber: ['handle'],
+  distBroadcast: ['handle', 'tensors', 'int', 'int'],
+  distAllreduce: ['handle', 'tensors', 'int', 'int'],
+  distAllgather: ['handle', 'tensors', 'tensor', 'int'],
+  distBarrier: ['handle', 'int'],
+  distSyncBatchNorm: ['handle', 'tensor', 'tensor?', 'tensor?', 'tensor?', 'tensor?', 'number', 'number', 'int'],
+  distHeartbeat: ['string', 'int', 'string', 'int', 'int'],
+  distHeartbeatStop: ['handle'],
 } as const satisfies { readonly [K in keyof AddonBinding]: readonly ArgKind[] };

@@ -10,6 +10,12 @@ import { noGrad } from '../tensor/scope.js';
  * used and the running ones updated with `momentum` (unbiased variance), `num_batches_tracked` += 1.
  */
 export class BatchNorm extends Module {
+  /**
+   * Replaces the training-mode statistics (data-parallel training's SyncBatchNorm, src/train/syncBatchNorm.ts):
+   * called with this module and the input, returns the normalised output. Null: the batch's own statistics.
+   */
+  syncStatistics: ((bn: BatchNorm, x: Tensor) => Tensor) | null = null;
+
   constructor(
     readonly numFeatures: number,
     readonly eps = 1e-5,
@@ -36,6 +42,7 @@ export class BatchNorm extends Module {
   }
   forward(x: Tensor): Tensor {
     if (this.training) noGrad(() => this.buffer('num_batches_tracked').add_(1));
+    if (this.training && this.syncStatistics) return this.syncStatistics(this, x);
     return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, this.training, this.momentum, this.eps);
   }
 }

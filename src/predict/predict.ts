@@ -19,6 +19,9 @@ import { batchTensors } from '../run/batchTensors.js';
 import { Progress } from '../io/text/progress.js';
 import { type InputNorm, normalizeInput } from '../models/inputNorm.js';
 import { forwardFp32, FP32, type Precision } from '../run/precision.js';
+import type { ProcessGroup } from '../dist/ProcessGroup.js';
+import { evaluationShard } from '../dist/shard.js';
+import { gatherRows } from '../dist/gatherRows.js';
 
 export interface PredictOptions {
   model: Module;
@@ -42,6 +45,11 @@ export interface PredictOptions {
   opsLoader?: (ops: readonly AugOp[]) => DataLoader;
   label?: string;
   quiet?: boolean;
+  /**
+   * Under a launcher: each rank predicts every W-th item of `order` (TTA included) and the logits are gathered, so
+   * every rank returns what one process would (docs/distributed.md).
+   */
+  group?: ProcessGroup | null;
 }
 
 const DEVICE_OPS = new Set(['hflip', 'vflip', 'transpose', 'brightness']);
@@ -92,8 +100,11 @@ function forwardChunked(model: Module, x: Tensor, max: number, precision: Precis
 export async function predictLogits(o: PredictOptions): Promise<Float32Array> {
   const { model, loader, device } = o;
   model.eval();
-  const n = o.order ? o.order.length : await loader.size();
-  const order = o.order ?? Int32Array.from({ length: n }, (_, i) => i);
+  const total = o.order ? o.order.length : await loader.size();
+  const all = o.order ?? Int32Array.from({ length: total }, (_, i) => i);
+  const shard = o.group && o.group.size > 1 ? evaluationShard(all, o.group.rank, o.group.size).order : null;
+  const order = shard ?? all;
+  const n = order.length;
   const tta = o.tta ?? [];
   const weights = tta.length ? Float64Array.from(o.weights ?? []) : Float64Array.of(1);
   if (weights.length !== tta.length + 1) throw new RangeError(`predict: expected ${tta.length + 1} TTA weights but received ${weights.length}`);
@@ -162,7 +173,7 @@ export async function predictLogits(o: PredictOptions): Promise<Float32Array> {
     }
   }
   progress.finish();
-  return out;
+  return shard ? gatherRows(o.group!, out, total, NUM_CLASSES, device, `the gather of the ${o.label ?? 'predicted'} logits`) : out;
 }
 
 /** libtorch's float32 sigmoid, so probabilities and thresholds match PyTorch bit for bit on this machine. */

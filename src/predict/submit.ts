@@ -9,11 +9,10 @@ import { DataLoader } from '../data/loader/DataLoader.js';
 import type { AugOp } from '../data/image/augOps.js';
 import { buildTtaList, takeTta, ttaWeights, type TtaOptions } from '../data/image/tta.js';
 import { loadDataset } from '../run/prepareData.js';
-import { resolveDevice } from '../run/resolveDevice.js';
+import { joinWorld } from '../run/world.js';
 import { resolvePrecision, describePrecision } from '../run/precision.js';
 import { RunFolder } from '../run/runFolder.js';
 import { RunLog } from '../run/RunLog.js';
-import { setNumThreads } from '../tensor/runtime.js';
 import { readThresholdFile, foldThresholdList } from './thresholdFile.js';
 import { writeSubmissions } from './submissionFiles.js';
 import { predictLogits, torchSigmoid } from './predict.js';
@@ -34,11 +33,23 @@ export interface SubmitOptions extends TtaOptions {
 }
 
 export async function submit(config: HpaicConfig, opts: SubmitOptions = {}): Promise<{ files: string[]; dir: string }> {
-  if (config.threads) setNumThreads(config.threads);
-  const device = resolveDevice(config.device);
+  // Under a launcher every rank predicts its share of the test set (TTA included); rank 0 alone writes the files.
+  const world = joinWorld(config);
+  try {
+    const result = await submitAs(config, opts, world);
+    world.pg?.barrier('the final barrier');
+    return result;
+  } finally {
+    world.pg?.destroy();
+  }
+}
+
+async function submitAs(config: HpaicConfig, opts: SubmitOptions, world: ReturnType<typeof joinWorld>): Promise<{ files: string[]; dir: string }> {
+  const device = world.device;
   const precision = resolvePrecision(config.precision, device);
   const run = RunFolder.of(config);
-  const log = new RunLog(run.log, opts.quiet ?? process.env.HPAIC_QUIET === '1');
+  const writes = world.rank === 0;
+  const log = new RunLog(writes ? run.log : null, !writes || (opts.quiet ?? process.env.HPAIC_QUIET === '1'));
   const thresholds = foldThresholdList(readThresholdFile(run.thresholdJson));
   const tta = opts.tta === false ? [] : takeTta(buildTtaList(opts, opts.ttaSeed ?? config.seed), opts.numAug);
   const weights = ttaWeights(tta.length, opts.ttaWeight ?? 0.6);
@@ -56,11 +67,12 @@ export async function submit(config: HpaicConfig, opts: SubmitOptions = {}): Pro
     await forEachFoldModel(config, device, async (model, fold, n) => {
       if (!thresholds[fold.fold - 1]) throw new CheckpointError(`${run.thresholdJson} has no fold_${fold.fold} entry: rerun hpaic find-thresholds -c <config>`);
       log.info(`Fold ${fold.fold}/${n}`);
-      foldLogits.push(await predictLogits({ model, loader, device, channelsLast: config.channels_last, precision, inputNorm: inputNormFor(config), tta, weights, opsLoader, label: `fold ${fold.fold}/${n} test${tta.length ? ` + ${tta.length} TTA` : ''}`, quiet: opts.quiet }));
+      foldLogits.push(await predictLogits({ model, loader, device, channelsLast: config.channels_last, precision, inputNorm: inputNormFor(config), tta, weights, opsLoader, label: `fold ${fold.fold}/${n} test${tta.length ? ` + ${tta.length} TTA` : ''}`, quiet: opts.quiet || !writes, group: world.pg }));
     });
   } finally {
     await loader.close();
   }
+  if (!writes) return { files: [], dir: run.submissionDir };
   const files = writeSubmissions({
     ids: data.ids,
     foldLogits,

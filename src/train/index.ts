@@ -5,3 +5,5 @@ export { foldProgress, type FoldProgress } from './foldProgress.js';
 export { curvesSvg, writeCurves, lrFinderSvg, writeLrFinderPlot } from './plotCurves.js';
 export { train, type TrainOptions, type TrainResult, type FoldScores } from './train.js';
 export { lrFind, type LrFindOptions } from './lrFind.js';
+export { DataParallel, DDP_BUCKET_BYTES, type AllreduceStats } from './dataParallel.js';
+export { convertSyncBatchNorm } from './syncBatchNorm.js';

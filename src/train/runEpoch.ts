@@ -25,6 +25,8 @@ export interface EpochResult {
   probabilities?: Float32Array;
   /** Optimizer steps the loss scaler skipped for inf/NaN gradients (fp16 only; 0 otherwise). */
   skippedSteps: number;
+  /** The counts behind `metrics` (a data-parallel run sums them over the ranks). */
+  counts: F1Accumulator;
 }
 
 export interface RunEpochOptions {
@@ -51,6 +53,12 @@ export interface RunEpochOptions {
   collectProbabilities?: boolean;
   /** Called after each batch with its 0-based index and loss, before the loader may reuse the batch's buffer. */
   onBatch?: (batch: Batch, index: number, loss: number) => void;
+  /** Each `order` entry's position in the whole epoch's draw, when this pass is one rank's share (DataLoader). */
+  positions?: ArrayLike<number>;
+  /** Training: called before each forward (data-parallel: rank 0's buffers). */
+  beforeForward?: () => void;
+  /** Training: called between backward and the optimizer step (data-parallel: the gradient allreduce). */
+  afterBackward?: () => void;
 }
 
 export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
@@ -64,7 +72,7 @@ export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
   const probabilities = o.collectProbabilities ? new Float32Array(o.order.length * NUM_CLASSES) : undefined;
   let skippedSteps = 0;
   const precision = o.precision ?? FP32;
-  for await (const batch of o.loader.batches(o.order, { epoch: o.epoch })) {
+  for await (const batch of o.loader.batches(o.order, { epoch: o.epoch, positions: o.positions })) {
     const n = batch.ids.length;
     const { lossValue, preds, probs } = tidy(() => {
       const { x, y } = batchTensors(batch, o.device, o.channelsLast, o.inputNorm);
@@ -72,15 +80,18 @@ export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
       let loss: Tensor;
       if (training) {
         o.optimizer!.zeroGrad();
+        o.beforeForward?.();
         logits = forwardFp32(precision, () => o.model.forward(x));
         loss = o.criterion(logits, y);
         // Backward outside autocast (torch's recipe); the scaler passes through unless fp16.
         if (o.scaler) {
           o.scaler.scale(loss).backward();
+          o.afterBackward?.();
           if (!o.scaler.step(o.optimizer!)) skippedSteps++;
           o.scaler.update();
         } else {
           loss.backward();
+          o.afterBackward?.();
           o.optimizer!.step();
         }
       } else {
@@ -104,5 +115,5 @@ export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
     progress.tick(1, `loss ${(lossSum / samples).toFixed(4)} ${(samples / progress.elapsedSeconds).toFixed(1)} img/s`);
   }
   progress.finish();
-  return { loss: lossSum / o.datasetLength, metrics: acc.metricList(), seconds: progress.elapsedSeconds, skippedSteps, ...(probabilities ? { probabilities } : {}) };
+  return { loss: lossSum / o.datasetLength, metrics: acc.metricList(), seconds: progress.elapsedSeconds, skippedSteps, counts: acc, ...(probabilities ? { probabilities } : {}) };
 }

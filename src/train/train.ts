@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { withFsErrors } from '../io/fs/fsError.js';
 import { removeStaleTemporaries } from '../io/text/writeChunksAtomic.js';
 import type { HpaicConfig } from '../config/schema.js';
-import { manualSeed, setNumThreads } from '../tensor/runtime.js';
+import { manualSeed } from '../tensor/runtime.js';
+import { tensor } from '../tensor/creation.js';
 import { liveTensors } from '../tensor/scope.js';
 import { DataLoader, shuffledOrder } from '../data/loader/DataLoader.js';
 import { WeightedSampler, sampleWeights, type SampleWeightMode } from '../data/tables/sampler.js';
@@ -42,10 +43,14 @@ import { FoldTensorBoard } from './foldTensorBoard.js';
 import { batchFigure } from './batchFigure.js';
 import { writeProbabilityFile } from '../run/probabilityFile.js';
 import { loadDataset, makeSplits, planWeights, labelsAt } from '../run/prepareData.js';
-import { resolveDevice } from '../run/resolveDevice.js';
 import { resolvePrecision, createGradScaler, describePrecision, type Precision } from '../run/precision.js';
 import { RunLog } from '../run/RunLog.js';
-import { CheckpointError, ConfigError } from '../errors.js';
+import { CheckpointError, ConfigError, DistributedError } from '../errors.js';
+import { joinWorld, type World } from '../run/world.js';
+import { DataParallel } from './dataParallel.js';
+import { convertSyncBatchNorm } from './syncBatchNorm.js';
+import { sumOverRanks, gatherValidation } from './rankResults.js';
+import { trainingShard, evaluationShard } from '../dist/shard.js';
 
 export interface TrainOptions {
   quiet?: boolean;
@@ -84,24 +89,39 @@ function changesSince(savedConfig: string, config: HpaicConfig): string[] {
 
 /** Train every fold of a config (see the module comment). */
 export async function train(config: HpaicConfig, opts: TrainOptions = {}): Promise<TrainResult> {
-  const quiet = opts.quiet ?? process.env.HPAIC_QUIET === '1';
-  if (config.threads) setNumThreads(config.threads);
-  const device = resolveDevice(config.device);
+  const world = joinWorld(config);
+  try {
+    const result = await trainAs(world, config, opts);
+    // Nobody leaves (rank 0 takes the store with it) before everybody is done.
+    world.pg?.barrier('the final barrier');
+    return result;
+  } catch (err) {
+    // Tell the other ranks why this one stops (their collectives then fail naming it), unless they already know.
+    if (world.pg && !(err instanceof DistributedError)) world.pg.reportFailure(String((err as Error).message ?? err).split('\n')[0]);
+    throw err;
+  } finally {
+    world.pg?.destroy();
+  }
+}
+
+async function trainAs(world: World, config: HpaicConfig, opts: TrainOptions): Promise<TrainResult> {
+  const quiet = (opts.quiet ?? process.env.HPAIC_QUIET === '1') || (world.mode === 'ddp' && world.rank !== 0);
+  const device = world.device;
   const precision = resolvePrecision(config.precision, device);
   const run = RunFolder.of(config);
   // The seed keeps the finished folds of a run folder whatever the config says; say so when the config changed.
-  const changes = existsSync(run.resolvedConfig) && run.folds().length > 0 ? changesSince(run.resolvedConfig, config) : [];
+  const changes = world.rank === 0 && existsSync(run.resolvedConfig) && run.folds().length > 0 ? changesSince(run.resolvedConfig, config) : [];
   // The data is checked before the run folder exists, so a run that cannot start leaves nothing behind.
   const data = await loadDataset(config, 'train');
   const splits = makeSplits(config, data.labels);
-  checkBatchFits(config, splits);
+  checkBatchFits(config, splits, world.mode === 'ddp' ? world.size : 1);
   const plan = planWeights(config, data.labels);
   const created = !existsSync(run.root);
-  withFsErrors(run.root, 'create the run folder', () => mkdirSync(run.root, { recursive: true }));
+  if (world.rank === 0) withFsErrors(run.root, 'create the run folder', () => mkdirSync(run.root, { recursive: true }));
   try {
-    return await trainIn(run, config, { data, splits, plan, changes, device, precision, quiet, opts });
+    return await trainIn(run, config, { data, splits, plan, changes, device, precision, quiet, opts, world });
   } catch (err) {
-    if (created) removeIfNothingKept(run);
+    if (created && world.rank === 0) removeIfNothingKept(run);
     throw err;
   }
 }
@@ -111,12 +131,14 @@ export async function train(config: HpaicConfig, opts: TrainOptions = {}): Promi
  * and the untrained model would be saved as the best one. The seed ran (and saved) anyway; hpaic refuses.
  * @throws ConfigError naming dataloader.batch_size, the fold and its size
  */
-export function checkBatchFits(config: HpaicConfig, splits: readonly { train: ArrayLike<number> }[]): void {
+export function checkBatchFits(config: HpaicConfig, splits: readonly { train: ArrayLike<number> }[], ranks = 1): void {
+  const global = config.dataloader.batch_size * ranks;
+  const per = ranks > 1 ? ` × ${ranks} data-parallel ranks` : '';
   splits.forEach((s, f) => {
-    if (s.train.length < config.dataloader.batch_size) {
+    if (s.train.length < global) {
       throw new ConfigError(
-        `dataloader.batch_size is ${config.dataloader.batch_size} but fold ${f + 1} trains on ${s.train.length} samples: the last partial batch is dropped, so no training step would run`,
-        { hint: `use --set dataloader.batch_size=${Math.max(1, s.train.length)} or less, or more data` },
+        `dataloader.batch_size is ${config.dataloader.batch_size}${per} but fold ${f + 1} trains on ${s.train.length} samples: the last partial batch is dropped, so no training step would run`,
+        { hint: `use --set dataloader.batch_size=${Math.max(1, Math.floor(s.train.length / ranks))} or less, or more data` },
       );
     }
   });
@@ -137,14 +159,20 @@ interface Prepared {
   precision: Precision;
   quiet: boolean;
   opts: TrainOptions;
+  world: World;
 }
 
 async function trainIn(run: RunFolder, config: HpaicConfig, p: Prepared): Promise<TrainResult> {
-  const { data, splits, plan, changes, device, precision, quiet, opts } = p;
-  removeStaleTemporaries(run.root);
-  saveResolvedConfig(run.root, config);
-  const log = new RunLog(run.log, quiet);
-  log.info(`hpaic train: run ${config.name} in ${run.root} on ${device}, ${describePrecision(precision)}`);
+  const { data, splits, plan, changes, device, precision, quiet, opts, world } = p;
+  if (world.rank === 0) {
+    removeStaleTemporaries(run.root);
+    saveResolvedConfig(run.root, config);
+  }
+  // The others start once rank 0 has set the run folder up (they read it when resuming).
+  world.pg?.barrier('the barrier after rank 0 set up the run folder');
+  const log = new RunLog(world.rank === 0 ? run.log : join(run.root, `train.rank${world.rank}.log`), quiet);
+  const where = world.pg ? ` as rank ${world.rank} of ${world.size} (${world.mode}, ${world.pg.backend}, ${world.rendezvous.launcher})` : '';
+  log.info(`hpaic train: run ${config.name} in ${run.root} on ${device}${where}, ${describePrecision(precision)}`);
   if (changes.length) {
     log.warn(`${run.root} holds folds trained with another config (${changes.join(', ')}): finished folds are kept and unfinished ones resume with the new values; use another name to train afresh`);
   }
@@ -185,9 +213,12 @@ async function trainIn(run: RunFolder, config: HpaicConfig, p: Prepared): Promis
 
   const folds: FoldScores[] = [];
   let epochsThisRun = 0;
+  let stoppedEarly = false;
   try {
     for (let f = 0; f < splits.length; f++) {
       const k = f + 1;
+      // Fold-parallel: fold k runs on rank (k − 1) mod W; the others' results are read from their files at the end.
+      if (world.mode === 'folds' && f % world.size !== world.rank) continue;
       const paths = run.fold(k);
       log.info(`Fold ${k}/${splits.length}`);
       const history: TrainingHistory = existsSync(paths.history) ? readHistory(paths.history) : { fold: k, epochs: [] };
@@ -198,17 +229,33 @@ async function trainIn(run: RunFolder, config: HpaicConfig, p: Prepared): Promis
         continue;
       }
       const remaining = opts.maxEpochsThisRun === undefined ? Infinity : opts.maxEpochsThisRun - epochsThisRun;
-      const result = await trainFold({ config, k, paths, split: splits[f], data, plan, initialWeights, sourceFold: config.load.weights_only ? sourceFolds[f] : undefined, trainLoader, valLoader, device, precision, log, quiet, maxEpochs: remaining });
+      const result = await trainFold({ config, k, paths, split: splits[f], data, plan, initialWeights, sourceFold: config.load.weights_only ? sourceFolds[f] : undefined, trainLoader, valLoader, device, precision, log, quiet, maxEpochs: remaining, world });
       epochsThisRun += result.epochsRun;
       if (!result.finished) {
         log.info(`Stopped after ${epochsThisRun} epoch(s) in this run; rerun the same command to resume.`);
-        return { runDir: run.root, folds, averageTrain: [], averageVal: [] };
+        stoppedEarly = true;
+        break;
       }
       folds.push(result.scores);
     }
   } finally {
     await trainLoader.close();
     await valLoader.close();
+  }
+  if (stoppedEarly && world.mode !== 'folds') return { runDir: run.root, folds, averageTrain: [], averageVal: [] };
+  if (world.mode === 'folds') {
+    // Every rank waits for the others' folds (by their heartbeats, not a timeout: a fold may take hours), then reads
+    // every fold's result from the run folder, so the run ends as one process's would.
+    world.pg!.waitForAll('folds_done', `training folds ${splits.map((_, f) => f + 1).filter((k) => (k - 1) % world.size === world.rank).join(', ')}`);
+    folds.length = 0;
+    for (let f = 0; f < splits.length; f++) {
+      const paths = run.fold(f + 1);
+      if (!existsSync(paths.history)) return { runDir: run.root, folds: [], averageTrain: [], averageVal: [] };
+      const history = readHistory(paths.history);
+      const progress = foldProgress(history, config);
+      if (!progress.finished) return { runDir: run.root, folds: [], averageTrain: [], averageVal: [] };
+      folds.push(scoresOf(f + 1, history, progress.bestEpoch));
+    }
   }
   const averageTrain = meanMetrics(folds.map((s) => s.train));
   const averageVal = meanMetrics(folds.map((s) => s.val));
@@ -218,6 +265,20 @@ async function trainIn(run: RunFolder, config: HpaicConfig, p: Prepared): Promis
   }
   log.info(`Done: best validation macro F1 per fold ${folds.map((s) => metricValue(s.val, 'f1_macro').toFixed(4)).join(', ')}`);
   return { runDir: run.root, folds, averageTrain, averageVal };
+}
+
+/** Every rank must resume from the same epoch: they read the same last.pth only if checkpoint_dir is shared. */
+function checkSameStart(pg: DataParallel['pg'], start: number, device: string, last: string): void {
+  const t = tensor([start, -start], [2], { dtype: 'float64', device });
+  try {
+    pg.allreduce(t, 'max', 'the check that every rank resumes from the same epoch');
+    const [hi, negLo] = t.toArray();
+    if (hi !== start || -negLo !== start) {
+      throw new DistributedError(`rank ${pg.rank} would start at epoch ${start} but another rank at epoch ${start === hi ? -negLo : hi}: every rank must see the same ${last} (put checkpoint_dir on a file system all nodes share)`);
+    }
+  } finally {
+    t.dispose();
+  }
 }
 
 function scoresOf(k: number, history: TrainingHistory, bestEpoch: number): FoldScores {
@@ -241,12 +302,15 @@ interface FoldJob {
   log: RunLog;
   quiet: boolean;
   maxEpochs: number;
+  world: World;
 }
 
 async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: number; scores: FoldScores }> {
   const { config, k, paths, split, log } = j;
-  mkdirSync(paths.dir, { recursive: true });
-  removeStaleTemporaries(paths.dir);
+  if (j.world.mode !== 'ddp' || j.world.rank === 0) {
+    mkdirSync(paths.dir, { recursive: true });
+    removeStaleTemporaries(paths.dir);
+  }
   const model = await buildModel({ ...config, model: { ...config.model, pretrained: null } });
   loadStateRecords(model, j.initialWeights);
   if (j.sourceFold) {
@@ -257,6 +321,10 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
   }
   if (j.device !== 'cpu') model.to(j.device);
   if (config.channels_last) model.channelsLast();
+  const ddp = j.world.mode === 'ddp' && j.world.pg ? new DataParallel(j.world.pg, model) : null;
+  if (ddp && config.dist.sync_bn) log.file(`SyncBatchNorm: ${convertSyncBatchNorm(model, ddp.pg)} BatchNorm layers take their statistics over ${j.world.size} ranks`);
+  // Rank 0 alone writes the fold's files in data-parallel mode (every rank holds the same weights).
+  const writes = !ddp || j.world.rank === 0;
   const optimizer = createOptimizer(config, model);
   const scheduler = new ReduceLROnPlateau(optimizer, { mode: 'max', factor: config.lr_factor, patience: config.lr_patience, minLr: config.min_lr, threshold: 1e-4, verbose: (m) => log.info(m) });
   const earlyStop = new EarlyStopping({ patience: config.stop_patience, mode: 'max', threshold: 1e-4 });
@@ -275,12 +343,15 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
     if (existsSync(paths.history)) history = readHistory(paths.history);
     history.epochs = history.epochs.filter((e) => e.epoch <= restored.epoch);
     log.info(`Fold partially trained. Resuming training at epoch ${start}...`);
-  } else if (existsSync(paths.history) && !j.sourceFold) {
+  } else if (existsSync(paths.history) && !j.sourceFold && writes) {
     rmSync(paths.history); // a history without a state to resume from is stale
   }
   // A fold that starts afresh drops the events of an attempt that never finished an epoch.
-  if (!existsSync(paths.last)) rmSync(paths.tensorboard, { recursive: true, force: true });
-  const tb = FoldTensorBoard.open(paths.tensorboard, tbResume);
+  if (!existsSync(paths.last) && writes) rmSync(paths.tensorboard, { recursive: true, force: true });
+  const tb = writes ? FoldTensorBoard.open(paths.tensorboard, tbResume) : null;
+  // Every rank starts from rank 0's weights and buffers (DDP's constructor); the others have read the same last.pth.
+  ddp?.broadcastState();
+  if (ddp) checkSameStart(ddp.pg, start, j.device, paths.last);
   const valIds = Array.from(split.test, (i) => j.data.ids[i]);
 
   const trainLabels = labelsAt(j.data.labels, split.train);
@@ -293,21 +364,31 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
       const t0 = Date.now();
       if (config.lr_schedule === 'cosine') optimizer.setLr(cosineLr(epoch, config.epochs, config.optim.lr, config.min_lr));
       const lr = optimizer.getLr();
-      manualSeed(hashSeed(config.seed, k, epoch));
+      // Dropout differs between ranks as between the samples of one batch; rank 0 draws as one process does.
+      manualSeed(j.world.rank === 0 || !ddp ? hashSeed(config.seed, k, epoch) : hashSeed(config.seed, k, epoch, 3, j.world.rank));
       const local = perSample
         ? new WeightedSampler(perSample, { seed: hashSeed(config.seed, k, epoch, 1) }).sample()
         : shuffledOrder(split.train.length, seededRandom(config.seed, k, epoch, 2));
-      const order = Int32Array.from(local, (i) => split.train[i]);
+      const drawn = Int32Array.from(local, (i) => split.train[i]);
+      // Data-parallel: every rank made the same draw and takes every W-th sample of it (DistributedSampler).
+      const shard = ddp ? trainingShard(drawn, j.world.rank, j.world.size, config.dataloader.batch_size) : { order: drawn, positions: undefined };
+      const order = shard.order;
       const tag = `fold ${k} epoch ${epoch}/${config.epochs}`;
       const stepsPerEpoch = j.trainLoader.numBatches(order.length);
       let firstBatch: { images: Float32Array; shape: [number, number, number, number] } | undefined;
       const onBatch = (batch: { images: Float32Array; shape: [number, number, number, number] }, index: number, loss: number): void => {
-        tb.step((epoch - 1) * stepsPerEpoch + index + 1, loss);
+        tb?.step((epoch - 1) * stepsPerEpoch + index + 1, loss);
         if (epoch === 1 && index === 0) firstBatch = { images: batch.images.slice(), shape: [...batch.shape] };
       };
-      const trainRes = await runEpoch({ model, loader: j.trainLoader, order, datasetLength: split.train.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, optimizer, scaler, epoch, label: `${tag} train`, quiet: j.quiet, onBatch });
-      if (firstBatch) tb.batch(1, await batchFigure(firstBatch.images, firstBatch.shape));
-      const valRes = await runEpoch({ model, loader: j.valLoader, order: split.test, datasetLength: split.test.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, epoch, label: `${tag} val  `, quiet: j.quiet, collectProbabilities: true });
+      const hooks = ddp ? { positions: shard.positions, beforeForward: () => ddp.broadcastBuffers(), afterBackward: () => ddp.averageGradients() } : {};
+      let trainRes = await runEpoch({ model, loader: j.trainLoader, order, datasetLength: split.train.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, optimizer, scaler, epoch, label: `${tag} train`, quiet: j.quiet, onBatch, ...hooks });
+      if (ddp) trainRes = sumOverRanks(ddp.pg, trainRes, j.device);
+      if (firstBatch) tb?.batch(1, await batchFigure(firstBatch.images, firstBatch.shape));
+      // Data-parallel validation: each rank evaluates every W-th sample; the probabilities are gathered in order, so
+      // every rank computes the same metrics and takes the same stopping, plateau and checkpoint decisions.
+      const valShard = ddp ? evaluationShard(split.test, j.world.rank, j.world.size) : { order: split.test, positions: undefined };
+      let valRes = await runEpoch({ model, loader: j.valLoader, order: valShard.order, positions: valShard.positions, datasetLength: split.test.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, epoch, label: `${tag} val  `, quiet: j.quiet, collectProbabilities: true });
+      if (ddp) valRes = gatherValidation(ddp.pg, valRes, labelsAt(j.data.labels, split.test), split.test.length, j.device);
       const v = metricValue(valRes.metrics, 'f1_macro');
       finished = earlyStop.step(v);
       if (config.lr_schedule === 'plateau') scheduler.step(v);
@@ -315,16 +396,18 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
       const record: EpochRecord = { epoch, train: { loss: trainRes.loss, metrics: trainRes.metrics }, val: { loss: valRes.loss, metrics: valRes.metrics }, lr, seconds: (Date.now() - t0) / 1000, improved, precision: j.precision.name };
       if (j.precision.lossScaling) record.skippedSteps = trainRes.skippedSteps;
       history.epochs.push(record);
-      tb.epoch(record, valRes.probabilities);
-      if (improved) {
-        checkpointBest = v;
-        await saveWeights(model, paths.model);
-        writeProbabilityFile(paths.valProbabilities, valIds, valRes.probabilities!);
-        writeSummary(paths.summary, summaryFromHistory(history, epoch));
+      if (improved) checkpointBest = v;
+      if (writes) {
+        tb!.epoch(record, valRes.probabilities);
+        if (improved) {
+          await saveWeights(model, paths.model);
+          writeProbabilityFile(paths.valProbabilities, valIds, valRes.probabilities!);
+          writeSummary(paths.summary, summaryFromHistory(history, epoch));
+        }
+        writeHistory(paths.history, history);
+        saveTrainingState(paths.last, { epoch, model, optimizer, scheduler, earlyStop, scaler, checkpointBest, tensorboard: tb!.position });
+        if (config.plots !== 'none') await writeCurves(history, paths.curves(config.plots), { title: `${config.name} fold ${k}` });
       }
-      writeHistory(paths.history, history);
-      saveTrainingState(paths.last, { epoch, model, optimizer, scheduler, earlyStop, scaler, checkpointBest, tensorboard: tb.position });
-      if (config.plots !== 'none') await writeCurves(history, paths.curves(config.plots), { title: `${config.name} fold ${k}` });
       log.info(
         `Epoch ${epoch}/${config.epochs}  train loss ${trainRes.loss.toFixed(4)} f1 ${metricValue(trainRes.metrics, 'f1_macro').toFixed(4)} | ` +
           `val loss ${valRes.loss.toFixed(4)} f1 ${v.toFixed(4)} | lr ${lr.toExponential(2)} | ${record.seconds.toFixed(1)} s${improved ? ' | saved' : ''}`,
@@ -338,7 +421,7 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
     }
     if (!finished) finished = (history.epochs.at(-1)?.epoch ?? 0) >= config.epochs;
   } finally {
-    tb.close();
+    tb?.close();
     optimizer.dispose();
     criterion.dispose();
     model.dispose();

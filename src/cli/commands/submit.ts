@@ -1,5 +1,6 @@
 import { defineCommand, booleanArg, numberArg, stringArg } from '../defineCommand.js';
 import { CONFIG_OPTIONS, configFromArgs } from '../configArgs.js';
+import { NPROC_OPTION, runWithNproc } from '../nproc.js';
 import { parseFillEmpty } from '../../predict/submissionFiles.js';
 
 export const command = defineCommand({
@@ -8,6 +9,7 @@ export const command = defineCommand({
   examples: ['hpaic submit -c configs/ensemble/r18_512.json', 'hpaic submit -c configs/demo.json --no-tta --fill-empty none'],
   options: {
     ...CONFIG_OPTIONS,
+    ...NPROC_OPTION,
     'no-tta': { type: 'boolean', description: 'disable test-time augmentation' },
     'num-aug': { type: 'string', description: 'keep only the first N TTA pipelines (default: all 15)' },
     brightness: { type: 'string', default: '0.1', description: 'TTA brightness delta (0 disables)' },
@@ -20,6 +22,8 @@ export const command = defineCommand({
   },
   async run(args) {
     const config = configFromArgs(args);
+    const code = await runWithNproc(args);
+    if (code !== null) return code;
     const { submit } = await import('../../predict/submit.js');
     await submit(config, {
       tta: !booleanArg(args, 'no-tta'),

@@ -64,6 +64,12 @@ export interface EpochOptions {
    * worker threads are reused.
    */
   transform?: SampleTransform;
+  /**
+   * The position of each `order` entry in the whole epoch's draw, when this pass is one rank's share of it
+   * (src/dist/shard.ts): the augmentation is seeded by that position, so a sample is augmented as in one process.
+   * Default: its index in `order`.
+   */
+  positions?: ArrayLike<number>;
 }
 
 /** 0..n−1. */
@@ -157,7 +163,7 @@ export class DataLoader {
       const store = await this.mainStore();
       for (let b = 0; b < nb; b++) {
         const items = this.batchItems(ord, b);
-        const images = loadSamples(store, this.requests(ord, b, items), pipeline, epoch, takeBuffer(this.free, items.length * floats), this.where());
+        const images = loadSamples(store, this.requests(ord, b, items, options.positions), pipeline, epoch, takeBuffer(this.free, items.length * floats), this.where());
         yield this.assemble(items, images, ids, shape);
       }
       return;
@@ -168,7 +174,7 @@ export class DataLoader {
     const issue = (upTo: number) => {
       for (; next < nb && next <= upTo; next++) {
         const items = this.batchItems(ord, next);
-        inFlight.set(next, pool.request(next % pool.size, { epoch, samples: this.requests(ord, next, items), transform: options.transform }, items.length * floats * 4));
+        inFlight.set(next, pool.request(next % pool.size, { epoch, samples: this.requests(ord, next, items, options.positions), transform: options.transform }, items.length * floats * 4));
       }
     };
     try {
@@ -239,9 +245,9 @@ export class DataLoader {
     return items;
   }
 
-  private requests(order: ArrayLike<number>, b: number, items: Int32Array): SampleRequest[] {
+  private requests(order: ArrayLike<number>, b: number, items: Int32Array, positions?: ArrayLike<number>): SampleRequest[] {
     const { rows, names } = this.opts;
-    return Array.from(items, (item, i) => ({ row: rows ? rows[item] : item, position: b * this.batchSize + i, name: names?.[item] }));
+    return Array.from(items, (item, i) => ({ row: rows ? rows[item] : item, position: positions ? positions[b * this.batchSize + i] : b * this.batchSize + i, name: names?.[item] }));
   }
 
   private assemble(items: Int32Array, images: Float32Array, ids: readonly string[], shape: [number, number, number]): Batch {
