@@ -17,6 +17,7 @@ export const COMMANDS: Record<string, () => Promise<{ command: CommandSpec }>> =
   'find-thresholds': () => import('./commands/find-thresholds.js'),
   submit: () => import('./commands/submit.js'),
   predict: () => import('./commands/predict.js'),
+  export: () => import('./commands/export.js'),
   ensemble: () => import('./commands/ensemble.js'),
   'apply-leak': () => import('./commands/apply-leak.js'),
   weights: () => import('./commands/weights.js'),
