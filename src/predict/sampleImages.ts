@@ -12,9 +12,9 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { decodeAnyDepth, type AnyImage } from '../data/image/decodeImage.js';
-import { pilResizeLanczos, pilRgbToL } from '../data/image/pilResize.js';
 import { CHANNEL_COLORS, type ChannelColor } from '../data/store/PngFolderStore.js';
 import { unsafeNameReason } from '../io/fs/safeName.js';
+import { parseImageName, sampleToStore, type Pixels } from './webInput.js';
 
 /** File endings read as images. */
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff'] as const;
@@ -34,8 +34,6 @@ export interface SampleProblem {
   id: string;
   problem: string;
 }
-
-const CHANNEL_SUFFIX = new RegExp(`^(.+)_(${CHANNEL_COLORS.join('|')})$`);
 
 /**
  * Group image files (folders are listed, not recursed into) into samples by Id, in order of first appearance
@@ -60,13 +58,10 @@ export function groupSampleFiles(inputs: readonly string[]): { samples: SampleFi
   const problems: SampleProblem[] = [];
   for (const file of files) {
     if (!isImageName(file)) throw new UsageError(`--images: ${file} is not an image file (expected ${IMAGE_EXTENSIONS.join(', ')})`);
-    const stem = basename(file, extname(file));
-    const m = CHANNEL_SUFFIX.exec(stem);
-    const id = m ? m[1] : stem;
+    const { id, color } = parseImageName(basename(file))!;
     const s = byId.get(id) ?? { id, channels: {} };
     byId.set(id, s);
-    if (m) {
-      const color = m[2] as ChannelColor;
+    if (color) {
       if (s.channels[color]) problems.push({ id, problem: `two ${color} channel files: ${s.channels[color]} and ${file}` });
       s.channels[color] = resolve(file);
     } else {
@@ -90,57 +85,24 @@ function isImageName(name: string): boolean {
   return (IMAGE_EXTENSIONS as readonly string[]).includes(extname(name).toLowerCase());
 }
 
-/** Which stored channels (0 red … 3 yellow) a channel filter reads; `rygb` reads yellow too. */
-export function channelsRead(filters: string): Set<number> {
-  const f = filters.toLowerCase();
-  return new Set([...f].map((ch) => 'rgby'.indexOf(ch)).filter((c) => c >= 0));
-}
-
 /**
- * Decode one sample into `storeSize × storeSize × 4` RGBY bytes. Channels the filter does not read may be
- * missing (they are stored as 0); missing channels the filter needs are an error.
+ * Decode one sample into `storeSize × storeSize × 4` RGBY bytes (webInput.ts: `sampleToStore`). Channels the
+ * filter does not read may be missing (they are stored as 0); missing channels the filter needs are an error.
  * @throws DataError naming the file (undecodable, 16-bit colour) or the missing channel
  */
 export async function loadSampleRgby(s: SampleFiles, opts: { storeSize: number; filters: string; depth16?: Depth16Mode }): Promise<Uint8Array> {
-  const size = opts.storeSize;
-  const need = channelsRead(opts.filters);
-  const out = new Uint8Array(size * size * 4);
-  const put = (c: number, grey: Uint8Array): void => {
-    for (let p = 0, o = c; p < grey.length; p++, o += 4) out[o] = grey[p];
+  const read = async (file: string, composite: boolean): Promise<Pixels> => {
+    const img = await decodeAnyDepth(readFileSync(file), file);
+    return { data: to8bit(img, file, opts.depth16, composite), width: img.width, height: img.height, channels: img.channels as 1 | 3 };
   };
-  if (s.composite) {
-    if (need.has(3)) throw new DataError(`${s.composite}: a composite image has no yellow channel, but the run's filter "${opts.filters}" reads yellow; give ${s.id}_yellow.png and the other channel files instead`);
-    const img = await decodeAnyDepth(readFileSync(s.composite), s.composite);
-    const rgb = toStoreSize(to8bit(img, s.composite, opts.depth16, true), img.width, img.height, 3, size);
-    for (let p = 0, i = 0, o = 0; p < size * size; p++, i += 3, o += 4) {
-      out[o] = rgb[i];
-      out[o + 1] = rgb[i + 1];
-      out[o + 2] = rgb[i + 2];
-    }
-    return out;
+  const decoded: { channels: Partial<Record<ChannelColor, Pixels>>; composite?: Pixels } = { channels: {} };
+  if (s.composite) decoded.composite = await read(s.composite, true);
+  else for (const color of CHANNEL_COLORS) if (s.channels[color]) decoded.channels[color] = await read(s.channels[color]!, false);
+  try {
+    return sampleToStore(s.id, decoded, opts);
+  } catch (err) {
+    throw new DataError(`${(err as Error).message}${s.composite ? ` (${s.composite})` : ''}`);
   }
-  for (const [c, color] of CHANNEL_COLORS.entries()) {
-    const file = s.channels[color];
-    if (!file) {
-      if (need.has(c)) throw new DataError(`${s.id}: the ${color} channel file (${s.id}_${color}.png/.jpg/.tif) is missing; the run's filter "${opts.filters}" reads it`);
-      continue;
-    }
-    put(c, await channelToGrey(file, size, opts.depth16));
-  }
-  return out;
-}
-
-/** One channel file → `size²` grey bytes (colour files → Pillow's luma, as the HPAv18 downloader does). */
-async function channelToGrey(file: string, size: number, depth16: Depth16Mode = 'range'): Promise<Uint8Array> {
-  const img = await decodeAnyDepth(readFileSync(file), file);
-  const bytes = to8bit(img, file, depth16, false);
-  if (img.channels === 1) return toStoreSize(bytes, img.width, img.height, 1, size);
-  // HPAv18: resize the colour JPEG, then convert to grey (the seed's order).
-  return pilRgbToL(toStoreSize(bytes, img.width, img.height, 3, size));
-}
-
-function toStoreSize(data: Uint8Array, w: number, h: number, channels: number, size: number): Uint8Array {
-  return w === size && h === size ? data : pilResizeLanczos(data, w, h, channels, size, size);
 }
 
 /** 8-bit values (1 or 3 bands) from an 8- or 16-bit decode. */

@@ -22,6 +22,7 @@ export const command = defineCommand({
     head: { type: 'string', default: 'adaptive', description: 'with --weights: adaptive (the seed\'s head) or fc' },
     size: { type: 'string', default: '512', description: 'with --weights: input height = width' },
     'num-classes': { type: 'string', default: '28', description: 'with --weights: outputs' },
+    threshold: { type: 'string', default: 'class_best', description: 'export web: the threshold.json kind (or a number) the page applies' },
     out: { type: 'string', description: 'output .onnx file (export onnx) or folder (export web)' },
   },
   async run(args) {
@@ -30,7 +31,14 @@ export const command = defineCommand({
     const out = requiredString(args, 'out');
     const sigmoid = booleanArg(args, 'sigmoid');
     const runDir = stringArg(args, 'run');
-    if (sub === 'web') throw new UsageError('hpaic export web: not in this version yet');
+    if (sub === 'web') {
+      if (!runDir) throw new UsageError('hpaic export web needs --run checkpoint/<name>');
+      const { loadRunConfig } = await import('../../run/loadRunConfig.js');
+      const { exportWeb } = await import('../../predict/exportWeb.js');
+      const r = await exportWeb(loadRunConfig(runDir), { out, fold: numberArg(args, 'fold', { integer: true, min: 1 }), foldEnsemble: booleanArg(args, 'fold-ensemble'), threshold: stringArg(args, 'threshold') });
+      console.log(`hpaic export web: ${r.dir} (serve the folder with any static web server, e.g. python3 -m http.server -d ${r.dir}, and open index.html)`);
+      return 0;
+    }
     const { exportRunOnnx, exportWeightsOnnx } = await import('../../predict/exportOnnx.js');
     let r;
     if (runDir) {
