@@ -13,7 +13,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { pythonSkip, referenceMissing, runPython, tempDir } from '../helpers/env.js';
+import { spawnSync } from 'node:child_process';
+import { REPO_ROOT, pythonSkip, referenceMissing, runPython, tempDir } from '../helpers/env.js';
+import { saveWeights } from '../../src/models/weights.js';
 import { createModel, listModels } from '../../src/models/registry.js';
 import type { Module } from '../../src/nn/Module.js';
 import { BatchNorm2d } from '../../src/nn/BatchNorm.js';
@@ -157,6 +159,28 @@ test('--fold-ensemble graph: the mean of two models\' logits', async (t) => {
     assert.ok(maxDiff(out.logits, mean) <= 1e-4);
   } finally {
     models.forEach((m) => m.dispose());
+  }
+});
+
+test('hpaic export onnx --weights FILE --model NAME: the CLI path for a weights file', async (t) => {
+  if (typeof ort === 'string') return t.skip(ort);
+  manualSeed(11);
+  const model = createModel('resnet18', { inChannels: 4, head: 'fc' });
+  try {
+    calibrate(model, 4, 64);
+    const weights = join(dir, 'r18.safetensors');
+    await saveWeights(model, weights);
+    const out = join(dir, 'r18-cli.onnx');
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'hpaic.js'), 'export', 'onnx', '--weights', weights, '--model', 'resnet18', '--head', 'fc', '--filters', 'rgby', '--size', '64', '--out', out], { encoding: 'utf8', env: { ...process.env, HPAIC_FROM_SOURCE: '1' } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /hpaic export onnx: .*r18-cli\.onnx \(\d+\.\d MiB\)/);
+    exported.push(out);
+    const data = input(3, 4, 64, 5);
+    const ref = forward(model, data, [3, 4, 64, 64], null);
+    const res = await ortLogits(out, data, [3, 4, 64, 64]);
+    assert.ok(maxDiff(res.logits, ref) <= 1e-4);
+  } finally {
+    model.dispose();
   }
 });
 
