@@ -3,3 +3,4 @@ export { RunFolder, foldPaths, foldDirName, discoverFolds, saveResolvedConfig, F
 export { buildModel, createOptimizer } from './buildModel.js';
 export { resolveDevice } from './resolveDevice.js';
 export { resolvePrecision, forwardFp32, createGradScaler, describePrecision, FP32, type Precision, type PrecisionName } from './precision.js';
+export { loadRunConfig } from './loadRunConfig.js';
