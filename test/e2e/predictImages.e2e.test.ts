@@ -166,3 +166,24 @@ test('hpaic predict reads real HPA files: 8-bit Kaggle PNGs, the 16-bit website 
   const csv = parsePredictionCsv(ok('predict', '--run', join(dir, 'ckpt2', 'tiny'), '--images', images, '--no-tta', '--depth16', 'max'));
   for (const s of json.samples) assert.deepEqual(csv.get(s.id)!.probs, s.probabilities.map(Math.fround));
 });
+
+test('predictImages in a loop of chunks: no live tensor left, RSS bounded (in-process)', async () => {
+  const { loadRunConfig } = await import('../../src/run/loadRunConfig.js');
+  const { predictImages } = await import('../../src/predict/predictImages.js');
+  const { liveTensors } = await import('../../src/tensor/index.js');
+  const config = loadRunConfig(join(dir, 'ckpt', 'tiny'));
+  const images = join(dir, 'images');
+  // Chunks of 2 samples: 7 chunks × 2 folds × (plain + 15 TTA) per call.
+  const once = () => predictImages(config, { images: [images], storeSize: 32, chunkSize: 2, quiet: true });
+  const first = await once();
+  assert.equal(first.ids.length, 13);
+  const baseline = liveTensors();
+  const rss = process.memoryUsage().rss;
+  for (let i = 0; i < 4; i++) {
+    const again = await once();
+    assert.deepEqual(Array.from(again.probs), Array.from(first.probs), 'the same probabilities on every call');
+  }
+  assert.equal(liveTensors(), baseline, 'live tensors grew over predict calls');
+  const grown = (process.memoryUsage().rss - rss) / 1e6;
+  assert.ok(grown < 150, `RSS grew by ${grown.toFixed(0)} MB over 4 predict calls`);
+});
