@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { makeTinyDataset, tinyConfig } from '../helpers/tinyDataset.js';
-import { REPO_ROOT, sharedData, tempDir } from '../helpers/env.js';
+import { REPO_ROOT, pythonSkip, runPython, sharedData, tempDir } from '../helpers/env.js';
 import { Hdf5Store } from '../../src/data/store/Hdf5Store.js';
 import { readProbabilityFile } from '../../src/run/probabilityFile.js';
 import { readSubmission } from '../../src/data/tables/csv.js';
@@ -150,13 +150,22 @@ test('hpaic predict reads real HPA files: 8-bit Kaggle PNGs, the 16-bit website 
   copyFileSync(join(real.path, 'hpa_website_16bit', '1000_A12_2_green.png'), join(images, '1000_A12_2_green.png'));
   copyFileSync(join(k, '68654a76-bba3-11e8-b2b9-ac1f6b6435d0_red.png'), join(images, '1000_A12_2_red.png'));
   copyFileSync(join(k, '440c3094-bb9f-11e8-b2b9-ac1f6b6435d0_blue.png'), join(images, '1000_A12_2_blue.png'));
+  // The same 16-bit green as a 16-bit TIFF, with the same red and blue: must predict exactly like the PNG sample.
+  // (Written by Pillow, an independent TIFF encoder.)
+  const noPil = pythonSkip('PIL', 'numpy');
+  if (noPil) return t.skip(noPil);
+  runPython('import sys, numpy as np\nfrom PIL import Image\nImage.fromarray(np.array(Image.open(sys.argv[1])).astype(np.uint16)).save(sys.argv[2])', [join(images, '1000_A12_2_green.png'), join(images, 'tif16_green.tif')]);
+  copyFileSync(join(images, '1000_A12_2_red.png'), join(images, 'tif16_red.png'));
+  copyFileSync(join(images, '1000_A12_2_blue.png'), join(images, 'tif16_blue.png'));
   // HPAv18-style colour JPEGs, 96² (any size is resized to the store size).
   for (const [c, rgb] of [['red', [200, 30, 30]], ['green', [30, 200, 30]], ['blue', [30, 30, 200]], ['yellow', [200, 200, 30]]] as const) {
     await sharp({ create: { width: 96, height: 96, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).jpeg().toFile(join(images, `jpg_${c}.jpg`));
   }
   const json = JSON.parse(ok('predict', '--run', join(dir, 'ckpt2', 'tiny'), '--images', images, '--no-tta', '--json', '--depth16', 'max'));
-  assert.deepEqual(json.samples.map((s: { id: string }) => s.id).sort(), ['1000_A12_2', 'jpg', 'mix']);
+  assert.deepEqual(json.samples.map((s: { id: string }) => s.id).sort(), ['1000_A12_2', 'jpg', 'mix', 'tif16']);
   assert.deepEqual(json.skipped, []);
+  const byId = (id: string) => json.samples.find((s: { id: string }) => s.id === id);
+  assert.deepEqual(byId('tif16').probabilities, byId('1000_A12_2').probabilities, '16-bit TIFF and 16-bit PNG of the same pixels');
   for (const s of json.samples) {
     assert.equal(s.probabilities.length, 28);
     assert.ok(s.probabilities.every((p: number) => p > 0 && p < 1), `${s.id}: probabilities in (0, 1)`);
