@@ -14,6 +14,9 @@ import { traceOps } from '../tensor/trace.js';
 import { UsageError } from '../errors.js';
 import { ONNX_FLOAT, ONNX_INT64, type AttributeValue, type OnnxNode, type OnnxTensor } from './onnxProto.js';
 
+/** TensorProto.DataType of hpaic's dtypes (for Cast). */
+const ONNX_TYPE: Partial<Record<string, number>> = { float32: 1, uint8: 2, int8: 3, int16: 5, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11, bfloat16: 16 };
+
 /** A graph under construction: nodes, initializers and the name of each live value. */
 export class OnnxGraphBuilder {
   readonly nodes: OnnxNode[] = [];
@@ -178,8 +181,10 @@ export class OnnxGraphBuilder {
       case 'to': {
         const from = scalarTypeName(rawAddon().dtype(h(0)));
         const to = scalarTypeName(args[1] as number);
-        if (from !== to) throw new UsageError(`ONNX export: a cast from ${from} to ${to} inside the forward is not exported (export in fp32)`);
-        return out(x(0));
+        if (from === to) return out(x(0));
+        const code = to === undefined ? undefined : ONNX_TYPE[to];
+        if (code === undefined) throw new UsageError(`ONNX export: a cast from ${from} to ${to} inside the forward is not exported`);
+        return out(this.add('Cast', [x(0)], { to: { i: code } }));
       }
       case 'flatten': {
         const r = rank(0);
@@ -250,6 +255,52 @@ export class OnnxGraphBuilder {
         const axes = dims.map((d) => axis(d, r));
         if (op === 'sum') return out(this.add('ReduceSum', [x(0), this.intConst(axes, 'axes')], keep));
         return out(this.add(op === 'mean' ? 'ReduceMean' : op === 'amax' ? 'ReduceMax' : 'ReduceMin', [x(0)], { axes: { ints: axes }, ...keep }));
+      }
+      case 'logSigmoid':
+        return out(this.add('Log', [this.add('Sigmoid', [x(0)])]));
+      case 'stack': {
+        const list = args[0] as Handle[];
+        const d = axis(args[1] as number, this.shape(list[0]).length + 1);
+        const axes = this.intConst([d], 'axes');
+        return out(this.add('Concat', list.map((t) => this.add('Unsqueeze', [this.nameOf(t), axes])), { axis: { i: d } }));
+      }
+      case 'select': {
+        const d = axis(args[1] as number, rank(0));
+        const i = args[2] as number;
+        const index = i < 0 ? i + this.shape(h(0))[d] : i;
+        return out(this.add('Squeeze', [this.add('Slice', [x(0), this.intConst([index], 'starts'), this.intConst([index + 1], 'ends'), this.intConst([d], 'axes')]), this.intConst([d], 'axes')]));
+      }
+      case 'indexSelect':
+        return out(this.add('Gather', [x(0), x(2)], { axis: { i: axis(args[1] as number, rank(0)) } }));
+      case 'expand': {
+        // Expand broadcasts: a 1 keeps the input's size, so the batch stays dynamic; -1 (keep) is 1 too.
+        const inShape = this.shape(h(0));
+        const target = (args[1] as number[]).map((d, i) => {
+          const j = i - ((args[1] as number[]).length - inShape.length);
+          return d === -1 || (j >= 0 && inShape[j] === d) ? 1 : d;
+        });
+        return out(this.add('Expand', [x(0), this.intConst(target, 'shape')]));
+      }
+      case 'upsampleBilinear2d':
+      case 'upsampleNearest2d': {
+        // Sizes from the input's own N and C (dynamic batch) and the traced H × W.
+        const nc = this.add('Slice', [this.add('Shape', [x(0)]), this.intConst([0], 'starts'), this.intConst([2], 'ends'), this.intConst([0], 'axes')]);
+        const sizes = this.add('Concat', [nc, this.intConst(args[1] as number[], 'hw')], { axis: { i: 0 } });
+        const attrs: Record<string, AttributeValue> =
+          op === 'upsampleNearest2d'
+            ? { mode: { s: 'nearest' }, coordinate_transformation_mode: { s: 'asymmetric' }, nearest_mode: { s: 'floor' } }
+            : { mode: { s: 'linear' }, coordinate_transformation_mode: { s: args[2] ? 'align_corners' : 'pytorch_half_pixel' } };
+        return out(this.add('Resize', [x(0), '', '', sizes], attrs));
+      }
+      case 'where':
+        return out(this.add('Where', [x(0), x(1), x(2)]));
+      case 'gt':
+      case 'lt':
+      case 'ge':
+      case 'le':
+      case 'eq': {
+        const names = { gt: 'Greater', lt: 'Less', ge: 'GreaterOrEqual', le: 'LessOrEqual', eq: 'Equal' } as const;
+        return out(this.add(names[op], [x(0), operand(1)]));
       }
       default:
         throw new UsageError(`ONNX export: the op ${op} has no ONNX mapping yet (src/onnx/traceToOnnx.ts)`);

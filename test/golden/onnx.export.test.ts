@@ -17,12 +17,13 @@ import { spawnSync } from 'node:child_process';
 import { REPO_ROOT, pythonSkip, referenceMissing, runPython, tempDir } from '../helpers/env.js';
 import { saveWeights } from '../../src/models/weights.js';
 import { createModel, listModels } from '../../src/models/registry.js';
-import type { Module } from '../../src/nn/Module.js';
+import { Module } from '../../src/nn/Module.js';
 import { BatchNorm2d } from '../../src/nn/BatchNorm.js';
 import { buildOnnxModel } from '../../src/onnx/buildOnnxModel.js';
 import { encodeOnnxModel } from '../../src/onnx/onnxProto.js';
 import { type InputNorm, normalizeInput } from '../../src/models/inputNorm.js';
-import { rand, tensor } from '../../src/tensor/creation.js';
+import { cat, rand, stack, tensor, where } from '../../src/tensor/creation.js';
+import * as F from '../../src/tensor/functional.js';
 import { noGrad, tidy } from '../../src/tensor/scope.js';
 import type { Tensor } from '../../src/tensor/Tensor.js';
 import { manualSeed } from '../../src/tensor/runtime.js';
@@ -66,6 +67,10 @@ function calibrate(model: Module, channels: number, size: number, norm: InputNor
 function input(n: number, c: number, s: number, seed: number): Float32Array {
   let x = seed >>> 0;
   return Float32Array.from({ length: n * c * s * s }, () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32));
+}
+
+function forward32(model: Module, data: Float32Array, dims: number[]): Float32Array {
+  return tidy(() => noGrad(() => model.forward(tensor(data, dims)).toTypedArray() as Float32Array));
 }
 
 function forward(model: Module, data: Float32Array, dims: number[], norm: InputNorm | null): Float64Array {
@@ -182,6 +187,36 @@ test('hpaic export onnx --weights FILE --model NAME: the CLI path for a weights 
   } finally {
     model.dispose();
   }
+});
+
+/** The ops beyond the registry models' (resize, stack, select, expand, where, comparisons, casts, gather). */
+class OtherOps extends Module {
+  forward(x: Tensor): Tensor {
+    const up = F.interpolate(x, [12, 12], 'bilinear', false).mean([2, 3]);
+    const upCorners = F.interpolate(x, [9, 9], 'bilinear', true).mean([2, 3]);
+    const near = F.interpolate(x, [12, 12], 'nearest').amax([2, 3]);
+    const chosen = stack([up, near], 1).select(1, 1);
+    const signed = where(chosen.gt(0.5), chosen, chosen.neg());
+    const mask = x.lt(0.25).to('float32').mean([2, 3]);
+    const wide = x.mean([2, 3], true).expand([x.shape[0], 3, 2, 2]).flatten(1);
+    const picked = x.indexSelect(1, tensor(BigInt64Array.of(2n, 0n), [2], { dtype: 'int64' })).mean([2, 3]);
+    return cat([F.logSigmoid(signed), upCorners, mask, wide, picked], 1);
+  }
+}
+
+test('ops beyond the registry models (Resize, stack, select, expand, Where, comparisons, Cast, Gather) match ONNX Runtime', async (t) => {
+  if (typeof ort === 'string') return t.skip(ort);
+  const m = new OtherOps();
+  const path = join(dir, 'other-ops.onnx');
+  writeFileSync(path, encodeOnnxModel(buildOnnxModel([m], { channels: 3, height: 6, width: 6 })));
+  exported.push(path);
+  const data = input(2, 3, 6, 1);
+  const ref = forward32(m, data, [2, 3, 6, 6]);
+  const out = await ortLogits(path, data, [2, 3, 6, 6]);
+  assert.equal(out.logits.length, ref.length);
+  const d = maxDiff(out.logits, ref);
+  t.diagnostic(`max |ORT − hpaic| = ${d.toExponential(2)}`);
+  assert.ok(d <= 1e-5, `${d}`);
 });
 
 test('every exported file passes onnx.checker.check_model(full_check=True), opset 13, dynamic batch', (t) => {
