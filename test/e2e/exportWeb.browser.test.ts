@@ -4,7 +4,8 @@
  * 1. `hpaic export onnx --fold-ensemble --sigmoid`: onnxruntime-node on the input webInput.ts prepares gives the
  *    same probabilities within 1e-4, and metadata_props say what the input and the thresholds are.
  * 2. `hpaic export web`: the page in Chromium (onnxruntime-web, WASM), given the same files through its file
- *    input, shows the same probabilities within 1e-4 and the same labels.
+ *    input, shows the same probabilities within 1e-4 and the same labels. HPAIC_DOCS_SCREENSHOTS=1 saves
+ *    docs/images/export-web.png.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -131,7 +132,7 @@ test('hpaic export web: the page in Chromium shows hpaic predict\'s probabilitie
   const { server, url } = await serve(web);
   const browser = await launchBrowser();
   try {
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
@@ -150,6 +151,8 @@ test('hpaic export web: the page in Chromium shows hpaic predict\'s probabilitie
       assert.deepEqual(labels, ref.labels, `${ref.id}: the page's labels`);
     }
     assert.deepEqual(errors, []);
+    // HPAIC_DOCS_SCREENSHOTS=1 writes the picture docs/predict-export.md shows.
+    if (process.env.HPAIC_DOCS_SCREENSHOTS === '1') await page.screenshot({ path: join(REPO_ROOT, 'docs', 'images', 'export-web.png'), fullPage: false });
   } finally {
     await browser.close();
     server.close();
