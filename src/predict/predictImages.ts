@@ -17,6 +17,7 @@ import { describePrecision, resolvePrecision } from '../run/precision.js';
 import { resolveDevice } from '../run/resolveDevice.js';
 import { RunFolder } from '../run/runFolder.js';
 import { setNumThreads } from '../tensor/runtime.js';
+import { Progress } from '../io/text/progress.js';
 import { binarize, type Thresholds } from './binarize.js';
 import { forEachFoldModel } from './loadFoldModels.js';
 import { predictLogits, torchSigmoid } from './predict.js';
@@ -87,7 +88,7 @@ export async function predictImages(config: HpaicConfig, opts: PredictImagesOpti
   const chunks: Float32Array[] = [];
   for (let start = 0; start < samples.length; start += chunkSize) {
     const part = samples.slice(start, start + chunkSize);
-    const { names, pixels } = await decodeChunk(part, { storeSize, filters: config.dataset.filters, depth16: opts.depth16 }, problems);
+    const { names, pixels } = await decodeChunk(part, { storeSize, filters: config.dataset.filters, depth16: opts.depth16, quiet, label: `decode ${start + 1}-${start + part.length}/${samples.length}` }, problems);
     if (names.length === 0) continue;
     log(`Samples ${start + 1}-${start + part.length} of ${samples.length}: ${names.length} readable`);
     const common = { store: { kind: 'memory' as const, names, data: pixels, height: storeSize, width: storeSize }, filter: config.dataset.filters, batchSize: config.dataloader.batch_size, workers: 0 };
@@ -130,19 +131,33 @@ export async function predictImages(config: HpaicConfig, opts: PredictImagesOpti
   return { ids, probs, labels, thresholds, thresholdSource: threshold.source, folds, problems };
 }
 
-/** Decode samples one by one; a sample that fails becomes a problem and is left out. */
-async function decodeChunk(part: readonly SampleFiles[], o: { storeSize: number; filters: string; depth16?: Depth16Mode }, problems: SampleProblem[]): Promise<{ names: string[]; pixels: Uint8Array }> {
+/** Files decoded at a time: sharp decodes in libvips' threads, so a few in flight keep the cores busy. */
+const DECODES_IN_FLIGHT = 4;
+
+/** Decode a chunk's samples (a few at a time, in order); a sample that fails becomes a problem and is left out. */
+async function decodeChunk(part: readonly SampleFiles[], o: { storeSize: number; filters: string; depth16?: Depth16Mode; quiet: boolean; label: string }, problems: SampleProblem[]): Promise<{ names: string[]; pixels: Uint8Array }> {
   const one = o.storeSize * o.storeSize * 4;
+  const decoded: (Uint8Array | Error)[] = new Array(part.length);
+  const progress = new Progress({ total: part.length, label: o.label, unit: 'sample', quiet: o.quiet });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < part.length; i = next++) {
+      decoded[i] = await loadSampleRgby(part[i], o).catch((err: Error) => err);
+      progress.tick();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DECODES_IN_FLIGHT, part.length) }, worker));
+  progress.finish();
   const pixels = new Uint8Array(part.length * one);
   const names: string[] = [];
-  for (const s of part) {
-    try {
-      pixels.set(await loadSampleRgby(s, o), names.length * one);
+  part.forEach((s, i) => {
+    const d = decoded[i];
+    if (d instanceof Error) problems.push({ id: s.id, problem: d.message });
+    else {
+      pixels.set(d, names.length * one);
       names.push(s.id);
-    } catch (err) {
-      problems.push({ id: s.id, problem: (err as Error).message });
     }
-  }
+  });
   return { names, pixels: pixels.subarray(0, names.length * one) };
 }
 
