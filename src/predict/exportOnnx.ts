@@ -5,6 +5,7 @@
  * read it in `metadata_props` (docs/predict-export.md lists the keys).
  */
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { HpaicConfig } from '../config/schema.js';
 import { filterChannelCount } from '../data/image/channelFilter.js';
 import { CLASS_NAMES, NUM_CLASSES } from '../data/tables/labels.js';
@@ -88,7 +89,7 @@ export async function exportWeightsOnnx(o: ExportWeightsOptions): Promise<Export
     await loadWeights(m, o.weights);
     const metadata: Record<string, string> = {
       ...commonMetadata({ model: o.model.toLowerCase(), filters, height, width, inputNorm: o.inputNorm ?? null, sigmoid: o.sigmoid ?? false }),
-      'hpaic.source': o.weights,
+      'hpaic.source': basename(o.weights),
     };
     return await writeOnnx([m], { out: o.out, channels, height, width, inputNorm: o.inputNorm ?? null, sigmoid: o.sigmoid, metadata }, []);
   } finally {
@@ -118,7 +119,8 @@ function commonMetadata(o: { model: string; filters: string; height: number; wid
 function runMetadata(config: HpaicConfig, folds: number[], run: RunFolder, sigmoid: boolean): Record<string, string> {
   const meta: Record<string, string> = {
     ...commonMetadata({ model: config.model.name, filters: config.dataset.filters, height: config.img_h, width: config.img_w, inputNorm: inputNormFor(config), sigmoid }),
-    'hpaic.run': run.root,
+    // The run's name, not its path: the file may be shared.
+    'hpaic.run': basename(run.root),
     'hpaic.folds': JSON.stringify(folds),
   };
   if (existsSync(run.thresholdJson)) {
