@@ -91,7 +91,10 @@ export async function predictImages(config: HpaicConfig, opts: PredictImagesOpti
     const { names, pixels } = await decodeChunk(part, { storeSize, filters: config.dataset.filters, depth16: opts.depth16, quiet, label: `decode ${start + 1}-${start + part.length}/${samples.length}` }, problems);
     if (names.length === 0) continue;
     log(`Samples ${start + 1}-${start + part.length} of ${samples.length}: ${names.length} readable`);
-    const common = { store: { kind: 'memory' as const, names, data: pixels, height: storeSize, width: storeSize }, filter: config.dataset.filters, batchSize: config.dataloader.batch_size, workers: 0 };
+    // As submit: at most one loader worker (it resizes the next batch while the model runs); the pixels sit in a
+    // SharedArrayBuffer, so the worker reads them without a copy.
+    const workers = Math.min(1, config.dataloader.workers);
+    const common = { store: { kind: 'memory' as const, names, data: pixels, height: storeSize, width: storeSize }, filter: config.dataset.filters, batchSize: config.dataloader.batch_size, workers };
     const size = { height: config.img_h, width: config.img_w };
     const loader = new DataLoader({ ...common, transform: { kind: 'plain', ...size } });
     const opsLoader = (ops: readonly AugOp[]): DataLoader => new DataLoader({ ...common, transform: { kind: 'ops', ...size, ops } });
@@ -148,7 +151,7 @@ async function decodeChunk(part: readonly SampleFiles[], o: { storeSize: number;
   };
   await Promise.all(Array.from({ length: Math.min(DECODES_IN_FLIGHT, part.length) }, worker));
   progress.finish();
-  const pixels = new Uint8Array(part.length * one);
+  const pixels = new Uint8Array(new SharedArrayBuffer(part.length * one));
   const names: string[] = [];
   part.forEach((s, i) => {
     const d = decoded[i];

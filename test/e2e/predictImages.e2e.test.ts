@@ -204,6 +204,9 @@ test('predictImages in a loop of chunks: no live tensor left, RSS bounded (in-pr
     assert.deepEqual(Array.from(again.probs), Array.from(first.probs), 'the same probabilities on every call');
   }
   assert.equal(liveTensors(), baseline, 'live tensors grew over predict calls');
+  // With a loader worker thread (the pixels shared with it), the same numbers.
+  const withWorker = await predictImages(loadRunConfig(join(dir, 'ckpt', 'tiny'), { 'dataloader.workers': 2 }), { images: [images], storeSize: 32, chunkSize: 2, quiet: true });
+  assert.deepEqual(Array.from(withWorker.probs), Array.from(first.probs));
   const grown = (process.memoryUsage().rss - rss) / 1e6;
   assert.ok(grown < 150, `RSS grew by ${grown.toFixed(0)} MB over 4 predict calls`);
 });
