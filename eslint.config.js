@@ -16,6 +16,11 @@ export default tseslint.config(
     languageOptions: { globals: { document: 'readonly', window: 'readonly', location: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
   },
   {
+    // The page of `hpaic export web` (onnxruntime-web's script defines `ort`).
+    files: ['src/predict/web/**/*.js'],
+    languageOptions: { globals: { document: 'readonly', location: 'readonly', fetch: 'readonly', ort: 'readonly', createImageBitmap: 'readonly', OffscreenCanvas: 'readonly', URL: 'readonly' } },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // Only src/native may load the addon (style-anchors §9.2).

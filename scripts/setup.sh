@@ -24,6 +24,8 @@ if [ "${HPAIC_SKIP_APT:-0}" != "1" ]; then
   fi
 fi
 
+# onnxruntime-node (a test reference) would otherwise fetch CUDA providers from nuget.org in its install script.
+export ONNXRUNTIME_NODE_INSTALL=skip
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 npm run build
 echo "hpaic setup: done. Try: npx hpaic demo"

@@ -2,7 +2,7 @@
  * hpaic's public library API. See README.md ("Library", "A k-fold run from a script") and docs/interfaces.md for
  * the contracts. The same names, grouped by layer (docs/architecture.md), are importable from subpaths:
  * `hpaic/tensor`, `hpaic/nn`, `hpaic/optim`, `hpaic/models`, `hpaic/io`, `hpaic/config`, `hpaic/data`,
- * `hpaic/metrics`, `hpaic/run`, `hpaic/train`, `hpaic/predict`, `hpaic/plot`, `hpaic/synth`, `hpaic/viewer`.
+ * `hpaic/onnx`, `hpaic/metrics`, `hpaic/run`, `hpaic/train`, `hpaic/predict`, `hpaic/plot`, `hpaic/synth`, `hpaic/viewer`.
  */
 export * from './errors.js';
 
@@ -13,6 +13,9 @@ export { train, type TrainOptions, type TrainResult, type FoldScores } from './t
 export { lrFind, type LrFindOptions } from './train/lrFind.js';
 export { findThresholds } from './predict/findThresholds.js';
 export { submit, type SubmitOptions } from './predict/submit.js';
+export { predictImages as predict, type PredictImagesOptions } from './predict/predictImages.js';
+export { exportRunOnnx, exportWeightsOnnx } from './predict/exportOnnx.js';
+export { exportWeb } from './predict/exportWeb.js';
 export { ensembleCsv as ensemble } from './predict/ensembleCsv.js';
 export { scoreFiles as score } from './metrics/scoreFiles.js';
 export { startViewer, type Viewer, type ViewerOptions } from './viewer/index.js';
@@ -24,6 +27,7 @@ export { Module } from './nn/Module.js';
 export * from './optim/index.js';
 export * from './dist/index.js';
 export * from './models/index.js';
+export * from './onnx/index.js';
 export * from './io/index.js';
 export * from './config/index.js';
 export * from './data/index.js';

@@ -16,6 +16,8 @@ export const COMMANDS: Record<string, () => Promise<{ command: CommandSpec }>> =
   'lr-find': () => import('./commands/lr-find.js'),
   'find-thresholds': () => import('./commands/find-thresholds.js'),
   submit: () => import('./commands/submit.js'),
+  predict: () => import('./commands/predict.js'),
+  export: () => import('./commands/export.js'),
   ensemble: () => import('./commands/ensemble.js'),
   'apply-leak': () => import('./commands/apply-leak.js'),
   weights: () => import('./commands/weights.js'),

@@ -13,9 +13,18 @@ export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 export type Operand = Tensor | number;
 
 let A: AddonBinding | undefined;
-/** @internal The loaded addon (loaded on first use). */
+let traced: AddonBinding | undefined;
+/** @internal The loaded addon (loaded on first use), or the recording wrapper while `traceOps` runs. */
 export function addon(): AddonBinding {
+  return traced ?? (A ??= loadAddon());
+}
+/** @internal The addon itself, never the tracing wrapper. */
+export function rawAddon(): AddonBinding {
   return (A ??= loadAddon());
+}
+/** @internal Installs (or, with undefined, removes) the wrapper `trace.ts` records ops through. */
+export function setTracedAddon(b: AddonBinding | undefined): void {
+  traced = b;
 }
 
 function h(t: Tensor): Handle {

@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../helpers/env.js';
  * are layers of their own, in the order listed.
  */
 const LAYERS = [
-  'errors.ts', 'types', 'workers', 'native', 'tensor', 'io/fs', 'io/text', 'io/tensorboard', 'io/zip', 'io/weights', 'io/index.ts', 'plot', 'config', 'nn', 'optim', 'dist', 'models',
+  'errors.ts', 'types', 'workers', 'native', 'tensor', 'io/fs', 'io/text', 'io/tensorboard', 'io/zip', 'io/weights', 'io/index.ts', 'plot', 'config', 'nn', 'optim', 'dist', 'models', 'onnx',
   'data/tables', 'data/image', 'data/store', 'data/loader', 'data/ingest', 'data/index.ts', 'synth', 'metrics', 'run',
   'train | predict', 'viewer', 'demo', 'cli', 'index.ts',
 ];

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { decodeChannelsRgby, decodeGrey } from '../../src/data/image/decodeImage.js';
+import { decodeAnyDepth, decodeChannelsRgby, decodeGrey } from '../../src/data/image/decodeImage.js';
 import { decodePngSync } from '../../src/data/image/decodePngSync.js';
 import { DataError } from '../../src/errors.js';
 import { sharedData } from '../helpers/env.js';
@@ -80,4 +80,14 @@ test('four real channel PNGs decode and interleave to RGBY with each plane equal
   });
   const bad = [...files.slice(0, 3), join(samples.path, stats().find((s) => s.bitDepth === 16)!.file)];
   await assert.rejects(decodeChannelsRgby(bad.map((f) => readFileSync(f)), { files: bad, width: 512, height: 512 }), (e: unknown) => e instanceof DataError && e.message.startsWith(bad[3]));
+});
+
+test('decodeAnyDepth (hpaic predict) keeps every real file\'s values, 16-bit included (pixel_stats.csv SHA-256)', { skip: samples.skip }, async () => {
+  for (const s of stats()) {
+    const img = await decodeAnyDepth(readFileSync(join(samples.path, s.file)), s.file);
+    assert.deepEqual([img.width, img.height, img.channels, img.bits], [s.width, s.height, 1, s.bitDepth], s.file);
+    // Pillow's bytes: 1 per 8-bit pixel, 2 big-endian per 16-bit pixel.
+    const bytes = s.bitDepth === 8 ? (img.data as Uint8Array) : Buffer.from(Uint16Array.from(img.data as Uint16Array, (v) => ((v & 0xff) << 8) | (v >> 8)).buffer);
+    assert.equal(sha(bytes), s.sha, s.file);
+  }
 });

@@ -136,3 +136,41 @@ function depthName(depth: string | undefined): string {
 function firstLine(err: unknown): string {
   return String((err as Error)?.message ?? err).split('\n')[0];
 }
+
+/** One decoded file of any depth: `channels` interleaved bands of 8 or 16 bits, row-major. */
+export interface AnyImage {
+  data: Uint8Array | Uint16Array;
+  width: number;
+  height: number;
+  channels: number;
+  bits: 8 | 16;
+}
+
+/**
+ * Decode an image file as it is stored (PNG, JPEG, TIFF; grey or colour; 8- or 16-bit), without changing
+ * its values: a 16-bit HPA website PNG comes back as 16-bit values. An alpha band is dropped.
+ * @throws DataError naming `file` for undecodable data or a depth other than 8 or 16 bits.
+ */
+export async function decodeAnyDepth(input: Uint8Array, file: string): Promise<AnyImage> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(asBuffer(input), { failOn: 'error' }).metadata();
+  } catch (err) {
+    throw new DataError(`${file}: not a decodable image (${firstLine(err)})`, { cause: err });
+  }
+  const deep = meta.depth === 'ushort' || meta.depth === 'short';
+  if (!deep && meta.depth !== 'uchar' && meta.depth !== 'char') throw new DataError(`${file}: expected an 8- or 16-bit image but found ${depthName(meta.depth)}`);
+  try {
+    let pipeline = sharp(asBuffer(input), { failOn: 'error' });
+    if (meta.hasAlpha) pipeline = pipeline.removeAlpha();
+    // Without an explicit colourspace sharp turns grey into 8-bit sRGB on raw output.
+    const grey = (meta.channels ?? 1) - (meta.hasAlpha ? 1 : 0) === 1;
+    pipeline = pipeline.toColourspace(grey ? (deep ? 'grey16' : 'b-w') : deep ? 'rgb16' : 'srgb');
+    const { data, info } = await pipeline.raw({ depth: deep ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+    const values = deep ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)) : new Uint8Array(data.buffer, data.byteOffset, data.length);
+    if (values.length !== info.width * info.height * info.channels) throw new Error(`decoded ${values.length} values for ${info.width}×${info.height}×${info.channels}`);
+    return { data: values, width: info.width, height: info.height, channels: info.channels, bits: deep ? 16 : 8 };
+  } catch (err) {
+    throw new DataError(`${file}: the image data is corrupt (${firstLine(err)})`, { cause: err });
+  }
+}
