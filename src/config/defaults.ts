@@ -49,6 +49,7 @@ export const DEFAULTS = {
     in_channels: null,
     input_norm: null,
     head: 'adaptive',
+    first_conv_rule: 'timm',
   },
   criterion: {
     name: 'bce',

@@ -8,7 +8,7 @@ import { DEFAULTS } from './defaults.js';
  */
 
 /** The enumerations of the schema, in the order the docs list them. */
-export const MODEL_NAMES = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'inceptionv3', 'bninception', 'se_resnet50'] as const;
+export const MODEL_NAMES = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'inceptionv3', 'bninception', 'se_resnet50', 'se_resnext50_32x4d', 'densenet121', 'densenet169'] as const;
 export const CRITERION_NAMES = ['bce', 'bce_w', 'bce_pw', 'bfl', 'f1'] as const;
 export const OPTIM_NAMES = ['adam', 'sgd'] as const;
 export const SAMPLER_MODES = ['mean', 'median', 'max', 'meanmax'] as const;
@@ -18,6 +18,7 @@ export const MODEL_HEADS = ['adaptive', 'fc'] as const;
 export const PLOT_FORMATS = ['png', 'svg', 'none'] as const;
 export const LR_SCHEDULES = ['plateau', 'cosine'] as const;
 export const PRECISIONS = ['fp32', 'bf16', 'fp16'] as const;
+export const FIRST_CONV_RULES = ['timm', 'copy_first'] as const;
 
 const quoteAll = (values: readonly string[]): string => values.map((v) => JSON.stringify(v)).join(', ');
 
@@ -162,8 +163,9 @@ export const HpaicConfigShape = z.strictObject({
       in_channels: intOrNull(1).default(D.model.in_channels),
       head: ciEnum(MODEL_HEADS).default(D.model.head),
       input_norm: inputNormSchema.default(D.model.input_norm),
+      first_conv_rule: ciEnum(FIRST_CONV_RULES).default(D.model.first_conv_rule),
     })
-    .describe('an object with keys name, dropout_p, pretrained, in_channels, head, input_norm')
+    .describe('an object with keys name, dropout_p, pretrained, in_channels, head, input_norm, first_conv_rule')
     .prefault({}),
   criterion: z
     .strictObject({
