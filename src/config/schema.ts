@@ -9,7 +9,7 @@ import { DEFAULTS } from './defaults.js';
 
 /** The enumerations of the schema, in the order the docs list them. */
 export const MODEL_NAMES = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'inceptionv3', 'bninception', 'se_resnet50', 'se_resnext50_32x4d', 'densenet121', 'densenet169'] as const;
-export const CRITERION_NAMES = ['bce', 'bce_w', 'bce_pw', 'bfl', 'f1'] as const;
+export const CRITERION_NAMES = ['bce', 'bce_w', 'bce_pw', 'bfl', 'f1', 'focal', 'lovasz', 'hard_bce', 'focal_lovasz_hard'] as const;
 export const OPTIM_NAMES = ['adam', 'sgd'] as const;
 export const SAMPLER_MODES = ['mean', 'median', 'max', 'meanmax'] as const;
 export const WEIGHT_SCALINGS = ['none', 'median', 'majority', 'minority', 'log'] as const;
