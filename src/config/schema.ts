@@ -86,9 +86,9 @@ const deviceSchema = z
   })
   .describe(DEVICE_EXPECTED);
 
-const INPUT_NORM_EXPECTED = 'null, "pretrained" or {"mean": [one number per channel], "std": [one number > 0 per channel]}';
+const INPUT_NORM_EXPECTED = 'null, "pretrained", "hpa_bestfitting", "per_image" or {"mean": [one number per channel], "std": [one number > 0 per channel]}';
 const inputNormSchema = z
-  .union([z.null(), z.literal('pretrained'), z.strictObject({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) })])
+  .union([z.null(), z.literal('pretrained'), z.literal('hpa_bestfitting'), z.literal('per_image'), z.strictObject({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) })])
   .describe(INPUT_NORM_EXPECTED);
 
 const NAME_EXPECTED = 'a run name usable as a folder name (non-empty, no "/" or "\\", not "." or "..")';
@@ -222,7 +222,8 @@ function crossFieldChecks(c: Shape, ctx: z.RefinementCtx): void {
     fail(['model', 'in_channels'], `null or ${channels} (the number of channels dataset.filters "${c.dataset.filters}" gives)`);
   }
   const norm = c.model.input_norm;
-  if (norm !== null && norm !== 'pretrained') {
+  if (norm === 'hpa_bestfitting' && c.dataset.filters === 'rygb') fail(['model', 'input_norm'], 'not "hpa_bestfitting" with dataset.filters "rygb" (its statistics are per R, G, B, Y channel)');
+  if (norm !== null && typeof norm === 'object') {
     for (const key of ['mean', 'std'] as const) {
       if (norm[key].length !== channels) fail(['model', 'input_norm', key], `${channels} numbers, one per input channel of dataset.filters "${c.dataset.filters}"`);
     }
