@@ -24,6 +24,12 @@ export const DEFAULTS = {
   log_every: 50,
   plots: 'png',
   lr_schedule: 'plateau',
+  lr_milestones: [],
+  lr_factors: [],
+  warmup_epochs: 0,
+  warmup_factor: 0.1,
+  grad_accumulation: 1,
+  average_last: 0,
   dataset: {
     filters: 'rgb',
     subset: 1.0,

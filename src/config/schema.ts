@@ -16,7 +16,7 @@ export const WEIGHT_SCALINGS = ['none', 'median', 'majority', 'minority', 'log']
 export const DATASET_FORMATS = ['hdf5', 'png'] as const;
 export const MODEL_HEADS = ['adaptive', 'fc'] as const;
 export const PLOT_FORMATS = ['png', 'svg', 'none'] as const;
-export const LR_SCHEDULES = ['plateau', 'cosine'] as const;
+export const LR_SCHEDULES = ['plateau', 'cosine', 'step'] as const;
 export const PRECISIONS = ['fp32', 'bf16', 'fp16'] as const;
 export const FIRST_CONV_RULES = ['timm', 'copy_first'] as const;
 
@@ -106,6 +106,7 @@ const D = DEFAULTS;
 
 /** The config as written in the JSON file (shape only; cross-field rules are in `HpaicConfigSchema`). */
 export const HpaicConfigShape = z.strictObject({
+  _comment: z.union([z.string(), z.array(z.string())]).optional().describe('a string or a list of strings (a note for readers; ignored)'),
   name: nameSchema,
   device: deviceSchema.default(D.device),
   checkpoint_dir: path().default(D.checkpoint_dir),
@@ -114,6 +115,15 @@ export const HpaicConfigShape = z.strictObject({
   img_w: int(1).default(D.img_w),
   aug: bool().default(D.aug),
   lr_schedule: ciEnum(LR_SCHEDULES).default(D.lr_schedule),
+  lr_milestones: z.array(int(1)).describe('a list of increasing integers >= 1 (0-based epochs at which the step lr changes)').default([...D.lr_milestones]),
+  lr_factors: z
+    .array(num('a number greater than 0', (v) => v > 0))
+    .describe('a list of numbers > 0 (the lr from each milestone on, as a multiple of optim.lr)')
+    .default([...D.lr_factors]),
+  warmup_epochs: int(0).default(D.warmup_epochs),
+  warmup_factor: num('a number greater than 0 and at most 1', (v) => v > 0 && v <= 1).default(D.warmup_factor),
+  grad_accumulation: int(1).default(D.grad_accumulation),
+  average_last: int(0).default(D.average_last),
   lr_patience: int(0).default(D.lr_patience),
   lr_factor: num('a number greater than 0 and less than 1', (v) => v > 0 && v < 1).default(D.lr_factor),
   min_lr: num('a number >= 0', (v) => v >= 0).default(D.min_lr),
@@ -217,6 +227,12 @@ function crossFieldChecks(c: Shape, ctx: z.RefinementCtx): void {
   // fp16 autocast and its loss scaler are CUDA-only (libtorch 1.13 has no fp16 CPU autocast); "auto" is checked
   // once the device is resolved.
   if (c.precision === 'fp16' && c.device === 'cpu') fail(['precision'], '"fp32" or "bf16" when device is "cpu" ("fp16" needs CUDA)');
+  if (c.lr_milestones.length !== c.lr_factors.length) fail(['lr_factors'], `${c.lr_milestones.length} numbers, one per entry of lr_milestones`);
+  if (c.lr_milestones.some((m, i) => i > 0 && m <= c.lr_milestones[i - 1])) fail(['lr_milestones'], 'strictly increasing epochs');
+  if (c.lr_schedule === 'step' && c.lr_milestones.length === 0) fail(['lr_milestones'], 'at least one epoch when lr_schedule is "step"');
+  // ReduceLROnPlateau owns the lr of a plateau run; a warm-up on top would fight it.
+  if (c.warmup_epochs > 0 && c.lr_schedule === 'plateau') fail(['warmup_epochs'], '0 when lr_schedule is "plateau" (warm-up works with "step" and "cosine")');
+  if (c.average_last > c.epochs) fail(['average_last'], `an integer from 0 to epochs (${c.epochs})`);
   const channels = channelsForFilters(c.dataset.filters);
   if (c.model.in_channels !== null && c.model.in_channels !== channels) {
     fail(['model', 'in_channels'], `null or ${channels} (the number of channels dataset.filters "${c.dataset.filters}" gives)`);

@@ -27,7 +27,8 @@ import { loadWeights, saveWeights, modelStateRecords, loadStateRecords } from '.
 import type { StateDict } from '../io/weights/StoredTensor.js';
 import { EarlyStopping, improvesOn } from '../optim/EarlyStopping.js';
 import { ReduceLROnPlateau } from '../optim/ReduceLROnPlateau.js';
-import { cosineLr } from '../optim/cosineLr.js';
+import { epochLr } from '../optim/epochLr.js';
+import { averageWeightFiles, epochWeightsPath, removeEpochWeights } from './averageWeights.js';
 import { configChanges } from '../config/configChanges.js';
 import { buildModel, createOptimizer } from '../run/buildModel.js';
 import { RunFolder, saveResolvedConfig, type FoldPaths } from '../run/runFolder.js';
@@ -35,8 +36,9 @@ import { readHistory, writeHistory, writeSummary, summaryFromHistory, metricValu
 import { foldProgress } from './foldProgress.js';
 import { writeCurves } from './plotCurves.js';
 import { loadTrainingState, saveTrainingState } from './trainingState.js';
-import { createCriterion } from '../nn/losses.js';
-import { inputNormFor } from '../models/inputNorm.js';
+import { createCriterion, type Criterion } from '../nn/losses.js';
+import type { Module } from '../nn/Module.js';
+import { inputNormFor, type InputNorm } from '../models/inputNorm.js';
 import { runEpoch } from './runEpoch.js';
 import { FoldTensorBoard } from './foldTensorBoard.js';
 import { batchFigure } from './batchFigure.js';
@@ -243,6 +245,25 @@ interface FoldJob {
   maxEpochs: number;
 }
 
+/**
+ * `average_last` K: the fold's model.pth becomes the average of the weights after its last K epochs (or as many as
+ * it ran), evaluated once on the validation split, whose probabilities replace val_probabilities.csv.
+ */
+async function useAveragedWeights(j: FoldJob, model: Module, criterion: Criterion, inputNorm: InputNorm | null, history: TrainingHistory, valIds: string[]): Promise<void> {
+  const { config, paths, split, log } = j;
+  const last = history.epochs.at(-1)?.epoch ?? 0;
+  const epochs = Array.from({ length: config.average_last }, (_, i) => last - config.average_last + 1 + i).filter((e) => e >= 1 && existsSync(epochWeightsPath(paths.dir, e)));
+  if (epochs.length === 0) return;
+  const records = averageWeightFiles(epochs.map((e) => epochWeightsPath(paths.dir, e)));
+  loadStateRecords(model, records);
+  const valRes = await runEpoch({ model, loader: j.valLoader, order: split.test, datasetLength: split.test.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, epoch: last, label: `fold ${j.k} averaged val`, quiet: j.quiet, collectProbabilities: true });
+  await saveWeights(model, paths.model);
+  writeProbabilityFile(paths.valProbabilities, valIds, valRes.probabilities!);
+  const best = Math.max(...history.epochs.map((e) => metricValue(e.val.metrics, 'f1_macro')));
+  log.info(`Averaged the weights of epochs ${epochs[0]}-${epochs.at(-1)} (${epochs.length}): val f1 ${metricValue(valRes.metrics, 'f1_macro').toFixed(4)} (best single epoch ${best.toFixed(4)}); saved as ${paths.model}`);
+  removeEpochWeights(paths.dir, 1, last);
+}
+
 async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: number; scores: FoldScores }> {
   const { config, k, paths, split, log } = j;
   mkdirSync(paths.dir, { recursive: true });
@@ -291,7 +312,11 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
     for (let epoch = start; epoch <= config.epochs && !finished; epoch++) {
       if (epochsRun >= j.maxEpochs) break;
       const t0 = Date.now();
-      if (config.lr_schedule === 'cosine') optimizer.setLr(cosineLr(epoch, config.epochs, config.optim.lr, config.min_lr));
+      const scheduled = epochLr(epoch, {
+        schedule: config.lr_schedule, epochs: config.epochs, baseLr: config.optim.lr, minLr: config.min_lr,
+        milestones: config.lr_milestones, factors: config.lr_factors, warmupEpochs: config.warmup_epochs, warmupFactor: config.warmup_factor,
+      });
+      if (scheduled !== null) optimizer.setLr(scheduled);
       const lr = optimizer.getLr();
       manualSeed(hashSeed(config.seed, k, epoch));
       const local = perSample
@@ -305,7 +330,7 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
         tb.step((epoch - 1) * stepsPerEpoch + index + 1, loss);
         if (epoch === 1 && index === 0) firstBatch = { images: batch.images.slice(), shape: [...batch.shape] };
       };
-      const trainRes = await runEpoch({ model, loader: j.trainLoader, order, datasetLength: split.train.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, optimizer, scaler, epoch, label: `${tag} train`, quiet: j.quiet, onBatch });
+      const trainRes = await runEpoch({ model, loader: j.trainLoader, order, datasetLength: split.train.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, optimizer, scaler, accumulate: config.grad_accumulation, epoch, label: `${tag} train`, quiet: j.quiet, onBatch });
       if (firstBatch) tb.batch(1, await batchFigure(firstBatch.images, firstBatch.shape));
       const valRes = await runEpoch({ model, loader: j.valLoader, order: split.test, datasetLength: split.test.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, epoch, label: `${tag} val  `, quiet: j.quiet, collectProbabilities: true });
       const v = metricValue(valRes.metrics, 'f1_macro');
@@ -323,6 +348,11 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
         writeSummary(paths.summary, summaryFromHistory(history, epoch));
       }
       writeHistory(paths.history, history);
+      if (config.average_last > 0) {
+        // Written before last.pth: a fold resumed after this epoch finds the file it will average.
+        await saveWeights(model, epochWeightsPath(paths.dir, epoch));
+        removeEpochWeights(paths.dir, epoch - config.average_last - 1, epoch - config.average_last);
+      }
       saveTrainingState(paths.last, { epoch, model, optimizer, scheduler, earlyStop, scaler, checkpointBest, tensorboard: tb.position });
       if (config.plots !== 'none') await writeCurves(history, paths.curves(config.plots), { title: `${config.name} fold ${k}` });
       log.info(
@@ -337,6 +367,7 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
       epochsRun++;
     }
     if (!finished) finished = (history.epochs.at(-1)?.epoch ?? 0) >= config.epochs;
+    if (finished && config.average_last > 0) await useAveragedWeights(j, model, criterion, inputNorm, history, valIds);
   } finally {
     tb.close();
     optimizer.dispose();
