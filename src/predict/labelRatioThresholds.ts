@@ -4,7 +4,9 @@
  * probability > p is nearest the target share r_c; among equally near ones (exact float ties, scanned upwards)
  * the one strictly nearer 0.5 replaces the earlier. At prediction each row's argmax probability is set to 1
  * first, so that class is on (unless its threshold is 1).
- * Comparisons are in float64 (numpy ≥ 2 compares a float32 array with a float64 scalar in float64).
+ * The search compares the float32 probabilities with each grid point rounded to float32, as numpy 1.x (bestfitting's,
+ * and the reference's) does for `float32_array > float64_scalar` (value-based casting); predictions compare with
+ * the float64 thresholds (array against array: float64).
  */
 import { readFileSync } from 'node:fs';
 import { DataError } from '../errors.js';
@@ -38,7 +40,8 @@ export function labelRatioThresholds(probs: ArrayLike<number>, ratios: ArrayLike
     let minP = 0;
     let atOrBelow = 0; // rows with probability ≤ p; the grid rises, so this pointer only moves forward
     for (const p of grid) {
-      while (atOrBelow < n && col[atOrBelow] <= p) atOrBelow++;
+      const p32 = Math.fround(p);
+      while (atOrBelow < n && col[atOrBelow] <= p32) atOrBelow++;
       const error = Math.abs((n - atOrBelow) / n - target);
       if (error < minError || (error === minError && Math.abs(p - 0.5) < Math.abs(minP - 0.5))) {
         minError = error;

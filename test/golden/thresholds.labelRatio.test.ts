@@ -2,7 +2,8 @@
  * Label-ratio thresholds against a numpy reference of bestfitting's algorithm (kaggle_metric.py `fit_test_th`
  * and `prob_to_result`, written below): per class the point of linspace(0, 1, 10000) whose share of
  * probabilities above it is nearest the target, ties to the point nearer 0.5; predictions with the argmax class
- * on. Probabilities include exact grid values and repeated values so that ties occur.
+ * on. Probabilities include exact grid values and repeated values so that ties occur, and a column on which
+ * numpy 1.x's float32 comparison (`float32_array > float64_scalar`) and a float64 one choose differently.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,7 +64,14 @@ function cases(): { probs: number[]; ratios: number[] }[] {
     const ratios = Array.from({ length: 28 }, (_, c) => (c === 3 ? 0 : c === 4 ? 1 : c === 5 ? 0.5 : r() * 0.4));
     return { probs, ratios };
   };
-  return [make(64, null), make(50, 20), make(7, 4)];
+  // A column that tells numpy 1.x's float32 comparison from a float64 one: every value is fround(p_k) > p_k for a grid
+  // point p_k < 0.5, target share 1: the last zero-error point (nearest 0.5) is p_(k−1) in float32, p_k in float64.
+  const edge = make(6, null);
+  let k = 3000;
+  while (Math.fround(k / 9999) <= k * (1 / 9999)) k++;
+  for (let r = 0; r < 6; r++) edge.probs[r * 28 + 7] = Math.fround(k * (1 / 9999));
+  edge.ratios[7] = 1;
+  return [make(64, null), make(50, 20), make(7, 4), edge];
 }
 
 test("label-ratio thresholds and argmax-on predictions equal numpy's fit_test_th / prob_to_result", { skip }, (t) => {
