@@ -84,14 +84,14 @@ interface StoreState {
 }
 
 /** Locate the HPAv18 CSV and image source from the `--hpav18` argument. */
-function hpav18Locations(arg: string): { csv: string; images: string[] } {
+export function hpav18Locations(arg: string): { csv: string; images: string[] } {
   if (isDir(arg)) return { csv: join(arg, 'HPAv18_train.csv'), images: [join(arg, 'HPAv18_train.zip'), join(arg, 'images'), arg] };
   const dir = dirname(arg);
   return { csv: arg, images: [join(dir, 'HPAv18_train.zip'), join(dir, 'images'), dir] };
 }
 
 /** The Kaggle label file: `train_kaggle.csv` is the original kept by an earlier in-place conversion. */
-function originalCsv(dir: string, name: string, backup: string): string {
+export function originalCsv(dir: string, name: string, backup: string): string {
   const b = join(dir, backup);
   return existsSync(b) ? b : join(dir, name);
 }
