@@ -7,7 +7,8 @@
  * weights' input range, B and G and R order for BGR weights (bninception), then (x − mean) / std per channel.
  * `"hpa_bestfitting"` is bestfitting's per-dataset RGBY statistics (networks/densenet.py; taken per letter of
  * `dataset.filters`). `"per_image"` standardises each image's channels by their own mean and standard
- * deviation (population), the deviation floored at 1/√(H·W) as TensorFlow's per_image_standardization does.
+ * deviation (population) as pudae's policy_transform does: (x − mean) / (std + 1e-7), his ε on 0–255 pixels
+ * being 1e-7/255 on hpaic's [0, 1] input.
  */
 import type { HpaicConfig } from '../config/schema.js';
 import { normalizationFor } from './weightCatalogue.js';
@@ -21,6 +22,9 @@ export const HPA_BESTFITTING_STATS: Readonly<Record<'r' | 'g' | 'b' | 'y', { mea
   b: { mean: 0.050891, std: 0.129882 },
   y: { mean: 0.076287, std: 0.119411 },
 };
+
+/** pudae's ε (1e-7 on 0–255 pixels) on [0, 1] input. */
+export const PER_IMAGE_EPS = 1e-7 / 255;
 
 export interface InputNorm {
   /** Standardise each image and channel by its own statistics (mean and std below are unused). */
@@ -53,10 +57,9 @@ export function inputNormFor(config: Pick<HpaicConfig, 'model' | 'dataset'>): In
 export function normalizeInput(x: Tensor, norm: InputNorm): Tensor {
   const C = x.shape[1];
   if (norm.perImage) {
-    const [, , H, W] = x.shape;
     const mean = x.mean([2, 3], true);
     const centred = x.sub(mean);
-    const std = centred.pow(2).mean([2, 3], true).sqrt().clamp(1 / Math.sqrt(H * W), null);
+    const std = centred.pow(2).mean([2, 3], true).sqrt().add(PER_IMAGE_EPS);
     return centred.div(std);
   }
   if (norm.mean.length !== C) throw new RangeError(`input_norm has ${norm.mean.length} channel(s) but the batch has ${C}`);

@@ -52,13 +52,14 @@ x = torch.tensor(d['x']).reshape(d['shape'])
 # bestfitting's networks/densenet.py statistics (RGBY), applied as torchvision's Normalize.
 best = transforms.Normalize(mean=[0.074598, 0.050630, 0.050891, 0.076287], std=[0.122813, 0.085745, 0.129882, 0.119411])(x)
 best_gr = transforms.Normalize(mean=[0.050630, 0.074598], std=[0.085745, 0.122813])(x[:, [1, 0]])
-# Per image and channel: population std, floored at 1 / sqrt(H * W) (TensorFlow's per_image_standardization rule).
-m = x.mean(dim=(2, 3), keepdim=True)
-s = x.std(dim=(2, 3), unbiased=False, keepdim=True).clamp(min=1 / (x.shape[2] * x.shape[3]) ** 0.5)
-print(json.dumps({'best': best.flatten().tolist(), 'best_gr': best_gr.flatten().tolist(), 'per_image': ((x - m) / s).flatten().tolist()}))
+# pudae's policy_transform per_image_norm on 0-255 pixels: (x - mean) / (std + 1e-7) per channel, population std.
+x255 = x * 255
+m = x255.mean(dim=(2, 3), keepdim=True)
+s = x255.std(dim=(2, 3), unbiased=False, keepdim=True)
+print(json.dumps({'best': best.flatten().tolist(), 'best_gr': best_gr.flatten().tolist(), 'per_image': ((x255 - m) / (s + 0.0000001)).flatten().tolist()}))
 `;
 
-test('input_norm "hpa_bestfitting" and "per_image" equal their PyTorch definitions; a constant channel stays finite', { skip: pythonSkip('torch', 'torchvision') }, () => {
+test('input_norm "hpa_bestfitting" and "per_image" equal their PyTorch definitions; a constant channel gives zeros', { skip: pythonSkip('torch', 'torchvision') }, () => {
   const xc = Float32Array.from(x);
   xc.fill(0.25, 0, 30); // image 0, channel 0 constant: the std floor keeps it finite
   const ref = JSON.parse(runPython(PRESETS_PY, [], JSON.stringify({ x: Array.from(xc), shape: SHAPE }))) as Record<string, number[]>;
