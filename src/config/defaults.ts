@@ -24,6 +24,7 @@ export const DEFAULTS = {
   log_every: 50,
   plots: 'png',
   lr_schedule: 'plateau',
+  crop_size: null,
   lr_milestones: [],
   lr_factors: [],
   warmup_epochs: 0,

@@ -114,6 +114,7 @@ export const HpaicConfigShape = z.strictObject({
   img_h: int(1).default(D.img_h),
   img_w: int(1).default(D.img_w),
   aug: bool().default(D.aug),
+  crop_size: intOrNull(1).default(D.crop_size),
   lr_schedule: ciEnum(LR_SCHEDULES).default(D.lr_schedule),
   lr_milestones: z.array(int(1)).describe('a list of increasing integers >= 1 (0-based epochs at which the step lr changes)').default([...D.lr_milestones]),
   lr_factors: z
@@ -232,6 +233,8 @@ function crossFieldChecks(c: Shape, ctx: z.RefinementCtx): void {
   if (c.lr_schedule === 'step' && c.lr_milestones.length === 0) fail(['lr_milestones'], 'at least one epoch when lr_schedule is "step"');
   // ReduceLROnPlateau owns the lr of a plateau run; a warm-up on top would fight it.
   if (c.warmup_epochs > 0 && c.lr_schedule === 'plateau') fail(['warmup_epochs'], '0 when lr_schedule is "plateau" (warm-up works with "step" and "cosine")');
+  if (c.crop_size !== null && c.crop_size > Math.min(c.img_h, c.img_w)) fail(['crop_size'], `null or an integer from 1 to ${Math.min(c.img_h, c.img_w)} (the smaller of img_h and img_w)`);
+  if (c.crop_size !== null && !c.aug) fail(['crop_size'], 'null when aug is false (random crops are part of the training augmentation)');
   if (c.average_last > c.epochs) fail(['average_last'], `an integer from 0 to epochs (${c.epochs})`);
   const channels = channelsForFilters(c.dataset.filters);
   if (c.model.in_channels !== null && c.model.in_channels !== channels) {

@@ -182,7 +182,9 @@ async function trainIn(run: RunFolder, config: HpaicConfig, p: Prepared): Promis
 
   const common = { store: data.store, rows: data.rows, names: data.ids, targets: data.labels, filter: config.dataset.filters, batchSize: config.dataloader.batch_size, workers: config.dataloader.workers, seed: config.seed };
   const size = { height: config.img_h, width: config.img_w };
-  const trainLoader = new DataLoader({ ...common, transform: config.aug ? { kind: 'train', ...size } : { kind: 'plain', ...size }, dropLast: true });
+  // crop_size (bestfitting): train on random crops of the img_h × img_w image, validate on the whole image.
+  const crop = config.crop_size === null ? undefined : { height: config.crop_size, width: config.crop_size };
+  const trainLoader = new DataLoader({ ...common, transform: config.aug ? { kind: 'train', ...size, ...(crop ? { crop } : {}) } : { kind: 'plain', ...size }, dropLast: true });
   const valLoader = new DataLoader({ ...common, transform: { kind: 'plain', ...size }, dropLast: false, workers: Math.min(1, config.dataloader.workers) });
 
   const folds: FoldScores[] = [];
