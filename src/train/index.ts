@@ -5,3 +5,4 @@ export { foldProgress, type FoldProgress } from './foldProgress.js';
 export { curvesSvg, writeCurves, lrFinderSvg, writeLrFinderPlot } from './plotCurves.js';
 export { train, type TrainOptions, type TrainResult, type FoldScores } from './train.js';
 export { lrFind, type LrFindOptions } from './lrFind.js';
+export { WeightAverager, averageWeightFiles } from './averageWeights.js';
