@@ -255,6 +255,33 @@ test('hpaic weights import writes a state dict that loads strictly, with the nor
   model.dispose();
 });
 
+test('hpaic weights import --first-conv-rule copy_first records the rule and gives yellow an unscaled copy of red', { skip }, async () => {
+  const { dir } = prepare();
+  const out = join(dir, 'dn121_copy.safetensors');
+  const args = parseCommandArgs(weightsCommand, ['import', '--arch', 'densenet121', '--in', join(dir, 'densenet121.pth'), '--out', out, '--in-channels', '4', '--first-conv-rule', 'copy_first']);
+  const log = console.log;
+  console.log = () => {};
+  try {
+    assert.equal(await weightsCommand.run(args), 0);
+  } finally {
+    console.log = log;
+  }
+  const { tensors, metadata } = readWeights(out);
+  assert.match(metadata.first_conv_rule, /^copy_first/);
+  const w = fromStored(tensors.get('features.conv0.weight')!);
+  const orig = fromStored(readWeights(join(dir, 'densenet121.pth')).tensors.get('features.conv0.weight')!);
+  const a = w.toArray();
+  const o = orig.toArray();
+  // (64, 4, 7, 7) vs (64, 3, 7, 7): channels 0-2 unchanged, channel 3 = channel 0.
+  for (let f = 0; f < 64; f++) for (let k = 0; k < 49; k++) {
+    for (let c = 0; c < 3; c++) assert.equal(a[(f * 4 + c) * 49 + k], o[(f * 3 + c) * 49 + k]);
+    assert.equal(a[(f * 4 + 3) * 49 + k], o[f * 3 * 49 + k]);
+  }
+  w.dispose();
+  orig.dispose();
+  await assert.rejects(weightsCommand.run(parseCommandArgs(weightsCommand, ['import', '--arch', 'densenet121', '--in', 'x.pth', '--out', 'y.pth', '--first-conv-rule', 'mean'])), /--first-conv-rule expects timm or copy_first/);
+});
+
 test('a safetensors file whose header length begins with byte 0x80 is read as safetensors, not a legacy pickle', () => {
   const { dir, cleanup } = tempDir();
   try {
