@@ -11,6 +11,11 @@ key for key:
   (stride on conv1, se_module.fc1/fc2 as 1x1 convs, reduction 16), last_linear or the seed head under head.*.
 - inception_v3_seed(num_classes, in_channels, head): torchvision's Inception3 (aux_logits False,
   transform_input False, the seed's quirk 4) with the seed head under head.*.
+- DenseNetSeed(arch, num_classes, in_channels, head): torchvision's densenet121/169 (features.*, classifier) or,
+  with head='adaptive', torchvision's features followed by ReLU and the seed head under head.*.
+- SEResNeXt50(num_classes, in_channels, head): Cadene's se_resnext50_32x4d (SEResNeXtBottleneck: width
+  floor(planes * 4 / 64) * 32, 32 groups, the stride on conv2), layer0 and keys as SEResNet50.
+- copy_first_conv(weight, in_channels): bestfitting's RGBY rule, torch.cat((w, w[:, :1]), dim=1).
 - adapt_input_conv(weight, in_channels): timm's rule for the first convolution (see docs/models.md).
 """
 import math
@@ -123,13 +128,20 @@ class SEModule(nn.Module):
 
 
 class SEResNetBottleneck(nn.Module):
-    def __init__(self, inplanes, planes, reduction=16, stride=1, downsample=None):
+    def __init__(self, inplanes, planes, reduction=16, stride=1, downsample=None, groups=1):
         super().__init__()
-        self.conv1 = nn.Conv2d(inplanes, planes, 1, stride=stride, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
+        if groups == 1:
+            self.conv1 = nn.Conv2d(inplanes, planes, 1, stride=stride, bias=False)
+            width = planes
+            self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        else:
+            # SEResNeXtBottleneck (base_width 4): the stride moves to the grouped 3x3 convolution.
+            width = math.floor(planes * (4 / 64)) * groups
+            self.conv1 = nn.Conv2d(inplanes, width, 1, stride=1, bias=False)
+            self.conv2 = nn.Conv2d(width, width, 3, stride=stride, padding=1, groups=groups, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.conv3 = nn.Conv2d(width, planes * 4, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(planes * 4)
         self.se_module = SEModule(planes * 4, reduction)
         self.downsample = downsample
@@ -143,7 +155,7 @@ class SEResNetBottleneck(nn.Module):
 
 
 class SEResNet50(nn.Module):
-    def __init__(self, num_classes=1000, in_channels=3, head='fc', dropout_p=0.5):
+    def __init__(self, num_classes=1000, in_channels=3, head='fc', dropout_p=0.5, groups=1):
         super().__init__()
         self.head_kind = head
         self.layer0 = nn.Sequential(OrderedDict([
@@ -157,9 +169,9 @@ class SEResNet50(nn.Module):
             ds = None
             if stride != 1 or inplanes != planes * 4:
                 ds = nn.Sequential(nn.Conv2d(inplanes, planes * 4, 1, stride=stride, bias=False), nn.BatchNorm2d(planes * 4))
-            layer = [SEResNetBottleneck(inplanes, planes, 16, stride, ds)]
+            layer = [SEResNetBottleneck(inplanes, planes, 16, stride, ds, groups)]
             inplanes = planes * 4
-            layer += [SEResNetBottleneck(inplanes, planes) for _ in range(1, blocks)]
+            layer += [SEResNetBottleneck(inplanes, planes, groups=groups) for _ in range(1, blocks)]
             setattr(self, 'layer%d' % (i + 1), nn.Sequential(*layer))
         if head == 'fc':
             self.last_linear = nn.Linear(2048, num_classes)
@@ -175,6 +187,29 @@ class SEResNet50(nn.Module):
         f = self.features(x)
         if self.head_kind == 'fc':
             return self.last_linear(F.adaptive_avg_pool2d(f, 1).flatten(1))
+        return self.head(f)
+
+
+class DenseNetSeed(nn.Module):
+    """torchvision's densenet121/169: head='fc' is torchvision's own model; 'adaptive' = its features, ReLU, the seed head."""
+
+    def __init__(self, arch='densenet121', num_classes=28, in_channels=3, head='adaptive', dropout_p=0.5):
+        super().__init__()
+        import torchvision
+        body = getattr(torchvision.models, arch)(weights=None, num_classes=num_classes)
+        if in_channels != 3:
+            body.features.conv0 = nn.Conv2d(in_channels, 64, 7, stride=2, padding=3, bias=False)
+        self.head_kind = head
+        self.features = body.features
+        if head == 'fc':
+            self.classifier = body.classifier
+        else:
+            self.head = seed_head(body.classifier.in_features, num_classes, dropout_p)
+
+    def forward(self, x):
+        f = F.relu(self.features(x))
+        if self.head_kind == 'fc':
+            return self.classifier(F.adaptive_avg_pool2d(f, 1).flatten(1))
         return self.head(f)
 
 
@@ -219,6 +254,10 @@ def build(arch, num_classes=28, in_channels=3, head='adaptive', dropout_p=0.5):
         return BNInception(num_classes, in_channels, head, dropout_p)
     if arch == 'se_resnet50':
         return SEResNet50(num_classes, in_channels, head, dropout_p)
+    if arch == 'se_resnext50_32x4d':
+        return SEResNet50(num_classes, in_channels, head, dropout_p, groups=32)
+    if arch in ('densenet121', 'densenet169'):
+        return DenseNetSeed(arch, num_classes, in_channels, head, dropout_p)
     if arch == 'inceptionv3':
         return InceptionV3Seed(num_classes, in_channels, head, dropout_p)
     raise ValueError('unknown arch ' + arch)
@@ -234,6 +273,15 @@ def adapt_input_conv(weight, in_channels):
         return w.sum(dim=1, keepdim=True)
     reps = int(math.ceil(in_channels / 3))
     return w.repeat(1, reps, 1, 1)[:, :in_channels, :, :] * (3 / float(in_channels))
+
+
+def copy_first_conv(weight, in_channels):
+    """bestfitting's RGBY first convolution (networks/densenet.py): torch.cat((w, w[:, :1]), dim=1), extended to
+    more channels by repeating the first filter; fewer than 3 channels keep the first filters."""
+    w = weight.float()
+    if in_channels <= 3:
+        return w[:, :in_channels].clone()
+    return torch.cat([w] + [w[:, :1]] * (in_channels - 3), dim=1)
 
 
 def calibrate_bn(model, x, jitter=0.2, seed=0):

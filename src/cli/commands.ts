@@ -7,6 +7,7 @@ import type { CommandSpec } from './defineCommand.js';
 export const COMMANDS: Record<string, () => Promise<{ command: CommandSpec }>> = {
   convert: () => import('./commands/convert.js'),
   'download-hpav18': () => import('./commands/download-hpav18.js'),
+  dedupe: () => import('./commands/dedupe.js'),
   split: () => import('./commands/split.js'),
   score: () => import('./commands/score.js'),
   'sampler-analysis': () => import('./commands/sampler-analysis.js'),

@@ -24,6 +24,13 @@ export const DEFAULTS = {
   log_every: 50,
   plots: 'png',
   lr_schedule: 'plateau',
+  crop_size: null,
+  lr_milestones: [],
+  lr_factors: [],
+  warmup_epochs: 0,
+  warmup_factor: 0.1,
+  grad_accumulation: 1,
+  average_last: 0,
   dataset: {
     filters: 'rgb',
     subset: 1.0,
@@ -49,6 +56,7 @@ export const DEFAULTS = {
     in_channels: null,
     input_norm: null,
     head: 'adaptive',
+    first_conv_rule: 'timm',
   },
   criterion: {
     name: 'bce',

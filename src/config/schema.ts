@@ -8,17 +8,18 @@ import { DEFAULTS } from './defaults.js';
  */
 
 /** The enumerations of the schema, in the order the docs list them. */
-export const MODEL_NAMES = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'inceptionv3', 'bninception', 'se_resnet50'] as const;
-export const CRITERION_NAMES = ['bce', 'bce_w', 'bce_pw', 'bfl', 'f1'] as const;
+export const MODEL_NAMES = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'inceptionv3', 'bninception', 'se_resnet50', 'se_resnext50_32x4d', 'densenet121', 'densenet169'] as const;
+export const CRITERION_NAMES = ['bce', 'bce_w', 'bce_pw', 'bfl', 'f1', 'focal', 'lovasz', 'hard_bce', 'focal_lovasz_hard'] as const;
 export const OPTIM_NAMES = ['adam', 'sgd'] as const;
 export const SAMPLER_MODES = ['mean', 'median', 'max', 'meanmax'] as const;
 export const WEIGHT_SCALINGS = ['none', 'median', 'majority', 'minority', 'log'] as const;
 export const DATASET_FORMATS = ['hdf5', 'png'] as const;
 export const MODEL_HEADS = ['adaptive', 'fc'] as const;
 export const PLOT_FORMATS = ['png', 'svg', 'none'] as const;
-export const LR_SCHEDULES = ['plateau', 'cosine'] as const;
+export const LR_SCHEDULES = ['plateau', 'cosine', 'step'] as const;
 export const PRECISIONS = ['fp32', 'bf16', 'fp16'] as const;
 export const DIST_MODES = ['ddp', 'folds'] as const;
+export const FIRST_CONV_RULES = ['timm', 'copy_first'] as const;
 
 const quoteAll = (values: readonly string[]): string => values.map((v) => JSON.stringify(v)).join(', ');
 
@@ -86,9 +87,9 @@ const deviceSchema = z
   })
   .describe(DEVICE_EXPECTED);
 
-const INPUT_NORM_EXPECTED = 'null, "pretrained" or {"mean": [one number per channel], "std": [one number > 0 per channel]}';
+const INPUT_NORM_EXPECTED = 'null, "pretrained", "hpa_bestfitting", "per_image" or {"mean": [one number per channel], "std": [one number > 0 per channel]}';
 const inputNormSchema = z
-  .union([z.null(), z.literal('pretrained'), z.strictObject({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) })])
+  .union([z.null(), z.literal('pretrained'), z.literal('hpa_bestfitting'), z.literal('per_image'), z.strictObject({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) })])
   .describe(INPUT_NORM_EXPECTED);
 
 const NAME_EXPECTED = 'a run name usable as a folder name (non-empty, no "/" or "\\", not "." or "..")';
@@ -106,6 +107,7 @@ const D = DEFAULTS;
 
 /** The config as written in the JSON file (shape only; cross-field rules are in `HpaicConfigSchema`). */
 export const HpaicConfigShape = z.strictObject({
+  _comment: z.union([z.string(), z.array(z.string())]).optional().describe('a string or a list of strings (a note for readers; ignored)'),
   name: nameSchema,
   device: deviceSchema.default(D.device),
   checkpoint_dir: path().default(D.checkpoint_dir),
@@ -113,7 +115,17 @@ export const HpaicConfigShape = z.strictObject({
   img_h: int(1).default(D.img_h),
   img_w: int(1).default(D.img_w),
   aug: bool().default(D.aug),
+  crop_size: intOrNull(1).default(D.crop_size),
   lr_schedule: ciEnum(LR_SCHEDULES).default(D.lr_schedule),
+  lr_milestones: z.array(int(1)).describe('a list of increasing integers >= 1 (0-based epochs at which the step lr changes)').default([...D.lr_milestones]),
+  lr_factors: z
+    .array(num('a number greater than 0', (v) => v > 0))
+    .describe('a list of numbers > 0 (the lr from each milestone on, as a multiple of optim.lr)')
+    .default([...D.lr_factors]),
+  warmup_epochs: int(0).default(D.warmup_epochs),
+  warmup_factor: num('a number greater than 0 and at most 1', (v) => v > 0 && v <= 1).default(D.warmup_factor),
+  grad_accumulation: int(1).default(D.grad_accumulation),
+  average_last: int(0).default(D.average_last),
   lr_patience: int(0).default(D.lr_patience),
   lr_factor: num('a number greater than 0 and less than 1', (v) => v > 0 && v < 1).default(D.lr_factor),
   min_lr: num('a number >= 0', (v) => v >= 0).default(D.min_lr),
@@ -163,8 +175,9 @@ export const HpaicConfigShape = z.strictObject({
       in_channels: intOrNull(1).default(D.model.in_channels),
       head: ciEnum(MODEL_HEADS).default(D.model.head),
       input_norm: inputNormSchema.default(D.model.input_norm),
+      first_conv_rule: ciEnum(FIRST_CONV_RULES).default(D.model.first_conv_rule),
     })
-    .describe('an object with keys name, dropout_p, pretrained, in_channels, head, input_norm')
+    .describe('an object with keys name, dropout_p, pretrained, in_channels, head, input_norm, first_conv_rule')
     .prefault({}),
   criterion: z
     .strictObject({
@@ -224,12 +237,21 @@ function crossFieldChecks(c: Shape, ctx: z.RefinementCtx): void {
   // fp16 autocast and its loss scaler are CUDA-only (libtorch 1.13 has no fp16 CPU autocast); "auto" is checked
   // once the device is resolved.
   if (c.precision === 'fp16' && c.device === 'cpu') fail(['precision'], '"fp32" or "bf16" when device is "cpu" ("fp16" needs CUDA)');
+  if (c.lr_milestones.length !== c.lr_factors.length) fail(['lr_factors'], `${c.lr_milestones.length} numbers, one per entry of lr_milestones`);
+  if (c.lr_milestones.some((m, i) => i > 0 && m <= c.lr_milestones[i - 1])) fail(['lr_milestones'], 'strictly increasing epochs');
+  if (c.lr_schedule === 'step' && c.lr_milestones.length === 0) fail(['lr_milestones'], 'at least one epoch when lr_schedule is "step"');
+  // ReduceLROnPlateau owns the lr of a plateau run; a warm-up on top would fight it.
+  if (c.warmup_epochs > 0 && c.lr_schedule === 'plateau') fail(['warmup_epochs'], '0 when lr_schedule is "plateau" (warm-up works with "step" and "cosine")');
+  if (c.crop_size !== null && c.crop_size > Math.min(c.img_h, c.img_w)) fail(['crop_size'], `null or an integer from 1 to ${Math.min(c.img_h, c.img_w)} (the smaller of img_h and img_w)`);
+  if (c.crop_size !== null && !c.aug) fail(['crop_size'], 'null when aug is false (random crops are part of the training augmentation)');
+  if (c.average_last > c.epochs) fail(['average_last'], `an integer from 0 to epochs (${c.epochs})`);
   const channels = channelsForFilters(c.dataset.filters);
   if (c.model.in_channels !== null && c.model.in_channels !== channels) {
     fail(['model', 'in_channels'], `null or ${channels} (the number of channels dataset.filters "${c.dataset.filters}" gives)`);
   }
   const norm = c.model.input_norm;
-  if (norm !== null && norm !== 'pretrained') {
+  if (norm === 'hpa_bestfitting' && c.dataset.filters === 'rygb') fail(['model', 'input_norm'], 'not "hpa_bestfitting" with dataset.filters "rygb" (its statistics are per R, G, B, Y channel)');
+  if (norm !== null && typeof norm === 'object') {
     for (const key of ['mean', 'std'] as const) {
       if (norm[key].length !== channels) fail(['model', 'input_norm', key], `${channels} numbers, one per input channel of dataset.filters "${c.dataset.filters}"`);
     }

@@ -16,9 +16,10 @@ import { CheckpointError, ConfigError } from '../errors.js';
 import { readWeights } from '../io/weights/readWeights.js';
 import type { StateDict } from '../io/weights/StoredTensor.js';
 import { fromStored, saveWeights } from './weights.js';
-import { adaptInputConv, ADAPT_INPUT_CONV_RULE } from './adaptInputConv.js';
+import { adaptInputConv, firstConvRuleText, type FirstConvRule } from './adaptInputConv.js';
 import { normalizationFor, weightEntry, type Normalization } from './weightCatalogue.js';
 import { createModel } from './registry.js';
+import { renameLegacyDensenetKey } from './densenet.js';
 import type { HeadKind } from './heads.js';
 
 /** What loadPretrained did. */
@@ -53,17 +54,26 @@ const count = (keys: Iterable<string>, re: RegExp): number => {
 };
 
 /**
- * The architecture a state dict's keys point to: bninception, inceptionv3, se_resnet50/101/152, senet154,
+ * The architecture a state dict's keys (and, where keys alike, shapes) point to: bninception, inceptionv3,
+ * densenet121/169, se_resnet50/101/152, se_resnext50_32x4d (grouped conv2: fewer input channels than conv1's outputs), senet154,
  * resnet18/34/50/101/152 (by block type and the number of blocks in layer3), or null.
  */
-export function guessArchitecture(keys: Iterable<string>): string | null {
+export function guessArchitecture(keys: Iterable<string>, shapeOf: (key: string) => readonly number[] | undefined = () => undefined): string | null {
   const ks = [...keys];
   const has = (k: string): boolean => ks.includes(k);
   if (has('conv1_7x7_s2.weight')) return 'bninception';
   if (has('Conv2d_1a_3x3.conv.weight')) return 'inceptionv3';
+  if (has('features.conv0.weight')) {
+    const n3 = count(ks.map(renameLegacyDensenetKey), /^features\.denseblock3\.denselayer(\d+)\./);
+    return ({ 24: 'densenet121', 32: 'densenet169' } as Record<number, string>)[n3] ?? 'densenet';
+  }
   const n3 = count(ks, /^layer3\.(\d+)\./);
   if (has('layer0.conv1.weight')) {
     if (has('layer0.conv2.weight')) return 'senet154';
+    // SE-ResNeXt's grouped 3×3 conv has 32 groups: conv2 takes width / 32 input channels, fewer than conv1's outputs.
+    const conv2 = shapeOf('layer1.0.conv2.weight');
+    const conv1 = shapeOf('layer1.0.conv1.weight');
+    if (n3 === 6 && conv1 && conv2 && conv2[1] < conv1[0]) return 'se_resnext50_32x4d';
     return ({ 6: 'se_resnet50', 23: 'se_resnet101', 36: 'se_resnet152' } as Record<number, string>)[n3] ?? 'se_resnet';
   }
   if (has('conv1.weight') && has('layer1.0.conv1.weight')) {
@@ -86,11 +96,11 @@ const HEAD_PREFIXES = ['head.', 'last_linear.', 'fc.'];
 export async function loadPretrained(
   model: Module,
   path: string,
-  opts: { inChannels?: number; numClasses?: number; log?: (line: string) => void } = {},
+  opts: { inChannels?: number; numClasses?: number; firstConvRule?: FirstConvRule; log?: (line: string) => void } = {},
 ): Promise<PretrainedReport> {
   const own = model.stateDict();
-  const arch = guessArchitecture(own.keys());
-  if (arch === null) throw new ConfigError('loadPretrained: the model is not one of the catalogued architectures (resnet*, bninception, se_resnet50, inceptionv3)');
+  const arch = guessArchitecture(own.keys(), (k) => own.get(k)?.shape);
+  if (arch === null) throw new ConfigError('loadPretrained: the model is not one of the catalogued architectures (resnet*, densenet121/169, bninception, se_resnet50, se_resnext50_32x4d, inceptionv3)');
   const entry = weightEntry(arch);
   const firstConv = own.get(entry.firstConv)!;
   const inChannels = firstConv.shape[1];
@@ -104,21 +114,22 @@ export async function loadPretrained(
     }
   }
 
-  const { tensors: records } = readWeights(path);
-  const checkpointArch = guessArchitecture(records.keys());
+  const { tensors: raw } = readWeights(path);
+  const records: StateDict = arch.startsWith('densenet') ? new Map([...raw].map(([k, v]) => [renameLegacyDensenetKey(k), v])) : raw;
+  const checkpointArch = guessArchitecture(records.keys(), (k) => records.get(k)?.shape);
   if (checkpointArch !== null && checkpointArch !== arch) {
     throw new CheckpointError(`${path}: this looks like a ${checkpointArch} checkpoint, not ${arch}`, {
       hint: `use a ${arch} weight file (${entry.url}) or choose model ${checkpointArch}`,
     });
   }
-  return adaptAndLoad(model, own, records, { path, arch, checkpointArch, inChannels, log: opts.log ?? (() => {}) });
+  return adaptAndLoad(model, own, records, { path, arch, checkpointArch, inChannels, rule: opts.firstConvRule ?? 'timm', log: opts.log ?? (() => {}) });
 }
 
 function adaptAndLoad(
   model: Module,
   own: Map<string, Tensor>,
   records: StateDict,
-  ctx: { path: string; arch: string; checkpointArch: string | null; inChannels: number; log: (line: string) => void },
+  ctx: { path: string; arch: string; checkpointArch: string | null; inChannels: number; rule: FirstConvRule; log: (line: string) => void },
 ): PretrainedReport {
   const entry = weightEntry(ctx.arch);
   const adapted: string[] = [];
@@ -145,9 +156,9 @@ function adaptAndLoad(
       }
       const t = fromStored(rec);
       if (k === entry.firstConv && rec.shape.length === 4 && rec.shape[1] === 3 && ctx.inChannels !== 3 && target.shape.join() === [rec.shape[0], ctx.inChannels, ...rec.shape.slice(2)].join()) {
-        source.set(k, adaptInputConv(t, ctx.inChannels));
+        source.set(k, adaptInputConv(t, ctx.inChannels, ctx.rule));
         t.dispose();
-        note(`Converted input conv ${k} from 3 to ${ctx.inChannels} channels (${ADAPT_INPUT_CONV_RULE})`);
+        note(`Converted input conv ${k} from 3 to ${ctx.inChannels} channels (${firstConvRuleText(ctx.rule)})`);
         continue;
       }
       if (t.shape.join() === target.shape.join()) source.set(k, t);
@@ -209,6 +220,7 @@ export interface ImportPretrainedOptions {
   numClasses?: number;
   head?: HeadKind;
   dropoutP?: number;
+  firstConvRule?: FirstConvRule;
   log?: (line: string) => void;
 }
 
@@ -221,7 +233,8 @@ export async function importPretrained(arch: string, inPath: string, outPath: st
   const { inChannels = 3, numClasses = 28, head = 'adaptive', dropoutP = 0.5 } = opts;
   const model = createModel(arch, { inChannels, numClasses, head, dropoutP });
   try {
-    const report = await loadPretrained(model, inPath, { log: opts.log ?? (() => {}) });
+    const rule = opts.firstConvRule ?? 'timm';
+    const report = await loadPretrained(model, inPath, { firstConvRule: rule, log: opts.log ?? (() => {}) });
     const n = report.normalization;
     await saveWeights(model, outPath, {
       metadata: {
@@ -231,7 +244,7 @@ export async function importPretrained(arch: string, inPath: string, outPath: st
         hpaic_in_channels: String(inChannels),
         hpaic_num_classes: String(numClasses),
         pretrained_source: basename(inPath),
-        first_conv_rule: inChannels === 3 ? 'unchanged' : ADAPT_INPUT_CONV_RULE,
+        first_conv_rule: inChannels === 3 ? 'unchanged' : firstConvRuleText(rule),
         input_space: n.inputSpace,
         input_range: JSON.stringify(n.inputRange),
         mean: JSON.stringify(n.mean),

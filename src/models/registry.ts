@@ -7,7 +7,8 @@ import { ConfigError } from '../errors.js';
 import type { HeadKind } from './heads.js';
 import { resnet18, resnet34, resnet50, resnet101, resnet152 } from './resnet.js';
 import { bninception } from './bninception.js';
-import { seResnet50 } from './seResnet.js';
+import { seResnet50, seResnext50_32x4d } from './seResnet.js';
+import { densenet121, densenet169 } from './densenet.js';
 import { inceptionV3 } from './inceptionV3.js';
 
 export interface ModelOptions {
@@ -56,3 +57,6 @@ registerModel('resnet152', resnet152);
 registerModel('bninception', bninception);
 registerModel('se_resnet50', seResnet50);
 registerModel('inceptionv3', inceptionV3);
+registerModel('se_resnext50_32x4d', seResnext50_32x4d);
+registerModel('densenet121', densenet121);
+registerModel('densenet169', densenet169);

@@ -8,6 +8,7 @@
  * Heads: 'adaptive' is the seed's adaptive head over F = 2048 under `head.*` (the body keeps Cadene's names;
  * the seed itself kept layer0–layer4 and appended the head). 'fc' is Cadene's classifier: global average
  * pool (adaptive) and `last_linear` (se_resnet50 has no dropout before it).
+ * se_resnext50_32x4d is the same network with SEResNeXtBottleneck blocks (32 groups of width 4·planes/64).
  * Seed quirk 3: the seed never loaded ImageNet weights into se_resnet50; hpaic can (`model.pretrained`).
  */
 import { Module } from '../nn/Module.js';
@@ -55,13 +56,16 @@ export class SEResNetBottleneck extends Module {
   readonly bn3: BatchNorm2d;
   readonly seModule: SEModule;
   readonly downsample: Sequential | null = null;
-  constructor(inplanes: number, planes: number, groups: number, reduction: number, stride = 1, downsample: Sequential | null = null) {
+  /** `width` = channels of the inner convs (planes for SE-ResNet); `strideOn` = the conv that carries the stride. */
+  constructor(inplanes: number, planes: number, groups: number, reduction: number, stride = 1, downsample: Sequential | null = null, width = planes, strideOn: 'conv1' | 'conv2' = 'conv1') {
     super();
-    this.conv1 = this.registerModule('conv1', new Conv2d(inplanes, planes, 1, { stride, bias: false }));
-    this.bn1 = this.registerModule('bn1', new BatchNorm2d(planes));
-    this.conv2 = this.registerModule('conv2', new Conv2d(planes, planes, 3, { padding: 1, groups, bias: false }));
-    this.bn2 = this.registerModule('bn2', new BatchNorm2d(planes));
-    this.conv3 = this.registerModule('conv3', new Conv2d(planes, planes * 4, 1, { bias: false }));
+    const s1 = strideOn === 'conv1' ? stride : 1;
+    const s2 = strideOn === 'conv2' ? stride : 1;
+    this.conv1 = this.registerModule('conv1', new Conv2d(inplanes, width, 1, { stride: s1, bias: false }));
+    this.bn1 = this.registerModule('bn1', new BatchNorm2d(width));
+    this.conv2 = this.registerModule('conv2', new Conv2d(width, width, 3, { stride: s2, padding: 1, groups, bias: false }));
+    this.bn2 = this.registerModule('bn2', new BatchNorm2d(width));
+    this.conv3 = this.registerModule('conv3', new Conv2d(width, planes * 4, 1, { bias: false }));
     this.bn3 = this.registerModule('bn3', new BatchNorm2d(planes * 4));
     this.seModule = this.registerModule('se_module', new SEModule(planes * 4, reduction));
     if (downsample) this.downsample = this.registerModule('downsample', downsample);
@@ -81,6 +85,16 @@ export class SEResNetBottleneck extends Module {
   }
 }
 
+/**
+ * SE-ResNeXt bottleneck (Cadene's SEResNeXtBottleneck): width = ⌊planes · baseWidth / 64⌋ · groups; the stride
+ * sits on the grouped 3×3 conv (unlike SEResNetBottleneck), then 1×1 to planes · 4 and squeeze-and-excitation.
+ */
+export class SEResNeXtBottleneck extends SEResNetBottleneck {
+  constructor(inplanes: number, planes: number, groups: number, reduction: number, stride = 1, downsample: Sequential | null = null, baseWidth = 4) {
+    super(inplanes, planes, groups, reduction, stride, downsample, Math.floor((planes * baseWidth) / 64) * groups, 'conv2');
+  }
+}
+
 export interface SEResNetOptions {
   numClasses?: number;
   inChannels?: number;
@@ -94,10 +108,11 @@ export class SEResNet extends Module {
   readonly classifier: Module;
   readonly headKind: HeadKind;
   readonly numFeatures: number;
-  constructor(layers: [number, number, number, number], opts: SEResNetOptions = {}) {
+  /** `groups` 1 = SE-ResNet (SEResNetBottleneck); 32 = SE-ResNeXt 32×4d (SEResNeXtBottleneck). */
+  constructor(layers: [number, number, number, number], opts: SEResNetOptions = {}, groups = 1) {
     super();
     const { numClasses = 28, inChannels = 3, head = 'fc', dropoutP = 0.5 } = opts;
-    const groups = 1;
+    const Block = groups === 1 ? SEResNetBottleneck : SEResNeXtBottleneck;
     const reduction = 16;
     let inplanes = 64;
     this.layer0 = this.registerModule(
@@ -114,9 +129,9 @@ export class SEResNet extends Module {
       if (stride !== 1 || inplanes !== planes * 4) {
         downsample = new Sequential(new Conv2d(inplanes, planes * 4, 1, { stride, bias: false }), new BatchNorm2d(planes * 4));
       }
-      const list: Module[] = [new SEResNetBottleneck(inplanes, planes, groups, reduction, stride, downsample)];
+      const list: Module[] = [new Block(inplanes, planes, groups, reduction, stride, downsample)];
       inplanes = planes * 4;
-      for (let i = 1; i < blocks; i++) list.push(new SEResNetBottleneck(inplanes, planes, groups, reduction));
+      for (let i = 1; i < blocks; i++) list.push(new Block(inplanes, planes, groups, reduction));
       return new Sequential(...list);
     };
     this.layers = [
@@ -152,3 +167,5 @@ export class SEResNet extends Module {
 }
 
 export const seResnet50 = (o?: SEResNetOptions): SEResNet => new SEResNet([3, 4, 6, 3], o);
+/** SE-ResNeXt-50 32×4d (Cadene's se_resnext50_32x4d: same layer0 and keys as se_resnet50; 2nd, 3rd and 8th place in HPA). */
+export const seResnext50_32x4d = (o?: SEResNetOptions): SEResNet => new SEResNet([3, 4, 6, 3], o, 32);

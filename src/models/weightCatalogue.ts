@@ -47,6 +47,11 @@ function resnetEntry(arch: string, tag: string, file: string): WeightEntry {
   return { arch, tag, file, url: TV + file, inputSize: 224, numClasses: 1000, firstConv: 'conv1.weight', classifier: ['fc.'], ignored: [], ...IMAGENET_RGB };
 }
 
+function densenetEntry(arch: string, file: string): WeightEntry {
+  const note = 'torchvision stores old layer names (denselayer1.norm.1.weight); they are renamed on load as torchvision does';
+  return { arch, tag: 'IMAGENET1K_V1', file, url: TV + file, inputSize: 224, numClasses: 1000, firstConv: 'features.conv0.weight', classifier: ['classifier.'], ignored: [], ...IMAGENET_RGB, note };
+}
+
 /** Every known weight set; the first entry of an architecture is its default. */
 export const WEIGHT_CATALOGUE: readonly WeightEntry[] = [
   resnetEntry('resnet18', 'IMAGENET1K_V1', 'resnet18-f37072fd.pth'),
@@ -84,6 +89,20 @@ export const WEIGHT_CATALOGUE: readonly WeightEntry[] = [
     ...IMAGENET_RGB,
     note: 'the seed never loaded these (seed quirk 3); hpaic can',
   },
+  {
+    arch: 'se_resnext50_32x4d',
+    tag: 'imagenet',
+    file: 'se_resnext50_32x4d-a260b3a4.pth',
+    url: CADENE + 'se_resnext50_32x4d-a260b3a4.pth',
+    inputSize: 224,
+    numClasses: 1000,
+    firstConv: 'layer0.conv1.weight',
+    classifier: ['last_linear.'],
+    ignored: [],
+    ...IMAGENET_RGB,
+  },
+  densenetEntry('densenet121', 'densenet121-a639ec97.pth'),
+  densenetEntry('densenet169', 'densenet169-b2777c0a.pth'),
   {
     arch: 'inceptionv3',
     tag: 'IMAGENET1K_V1',

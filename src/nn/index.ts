@@ -5,3 +5,5 @@ export { Linear } from './Linear.js';
 export { Sequential } from './Sequential.js';
 export * from './layers.js';
 export * as init from './init.js';
+export { createCriterion, type Criterion, type CriterionName } from './losses.js';
+export { bestfittingFocalLoss, symmetricLovaszLoss, hardExampleBceLoss, focalLovaszHardLoss } from './bestfittingLosses.js';

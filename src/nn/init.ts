@@ -33,3 +33,7 @@ export function defaultBiasInit_(bias: Tensor, weightShape: number[]): Tensor {
 export function kaimingNormalFanOut_(t: Tensor): Tensor {
   return normal_(t, 0, Math.sqrt(2 / fans(t.shape).fanOut));
 }
+/** kaiming_normal_(mode = 'fan_in', nonlinearity = 'relu'): torchvision's DenseNet conv init. */
+export function kaimingNormalFanIn_(t: Tensor): Tensor {
+  return normal_(t, 0, Math.sqrt(2 / fans(t.shape).fanIn));
+}

@@ -6,14 +6,16 @@
  * - `bfl`: binary focal loss, 0.25·(1−p_t)²·BCE (α applied to both classes, as the seed), averaged;
  * - `f1`: 1 − soft macro F1 over the batch (eps 1e-8).
  * `bfl` and `f1` refuse targets outside {0, 1} and mismatched shapes, as the seed does.
+ * bestfitting's (1st place) `focal`, `lovasz`, `hard_bce` and `focal_lovasz_hard` are in bestfittingLosses.ts.
  */
 import type { Tensor } from '../tensor/Tensor.js';
 import { tensor } from '../tensor/creation.js';
 import { keep, noGrad } from '../tensor/scope.js';
 import { binaryCrossEntropyWithLogits } from '../tensor/functional.js';
 import { ConfigError, DataError } from '../errors.js';
+import { bestfittingFocalLoss, focalLovaszHardLoss, hardExampleBceLoss, symmetricLovaszLoss } from './bestfittingLosses.js';
 
-export type CriterionName = 'bce' | 'bce_w' | 'bce_pw' | 'bfl' | 'f1';
+export type CriterionName = 'bce' | 'bce_w' | 'bce_pw' | 'bfl' | 'f1' | 'focal' | 'lovasz' | 'hard_bce' | 'focal_lovasz_hard';
 export type Criterion = ((logits: Tensor, target: Tensor) => Tensor) & { dispose(): void; readonly name: CriterionName };
 
 function checkBinaryTargets(name: string, logits: Tensor, target: Tensor): void {
@@ -91,8 +93,20 @@ export function createCriterion(name: string, classWeights: ArrayLike<number> | 
     case 'f1':
       fn = softF1Loss;
       break;
+    case 'focal':
+      fn = (x, y) => bestfittingFocalLoss(x, y);
+      break;
+    case 'lovasz':
+      fn = symmetricLovaszLoss;
+      break;
+    case 'hard_bce':
+      fn = hardExampleBceLoss;
+      break;
+    case 'focal_lovasz_hard':
+      fn = focalLovaszHardLoss;
+      break;
     default:
-      throw new ConfigError(`criterion.name: expected one of "bce", "bce_w", "bce_pw", "bfl", "f1" but received "${name}"`);
+      throw new ConfigError(`criterion.name: expected one of "bce", "bce_w", "bce_pw", "bfl", "f1", "focal", "lovasz", "hard_bce", "focal_lovasz_hard" but received "${name}"`);
   }
   const criterion = ((x: Tensor, y: Tensor) => fn(x, y)) as Criterion;
   Object.defineProperty(criterion, 'name', { value: n });

@@ -6,6 +6,7 @@ export * from '../run/probabilityFile.js';
 export * from './submissionFiles.js';
 export * from './ensembleCsv.js';
 export * from './applyLeak.js';
+export * from './labelRatioThresholds.js';
 export { findThresholds } from './findThresholds.js';
 export { submit, type SubmitOptions } from './submit.js';
 export { predictLogits, type PredictOptions } from './predict.js';

@@ -4,13 +4,15 @@
  * batch is read once, its TTA variants are made on the device with tensor ops (flips, transpose and the
  * brightness blend, bit-exact with Pillow's uint8 arithmetic) and run in as few forward passes as
  * `maxForwardBatch` allows. Pipelines with other ops (contrast, saturation, hue, rotation) fall back to one
- * loader pass per pipeline with the CPU implementation. The combination is the seed's weighted mean of
- * logits (not probabilities), (1 − w)·plain + (w/n)·Σ TTA.
+ * loader pass per pipeline with the CPU implementation. The combination (`combine`) is by default the seed's
+ * weighted mean of logits (not probabilities), (1 − w)·plain + (w/n)·Σ TTA; `mean` takes the same weighted mean
+ * of probabilities and `max` the largest probability (bestfitting); both are returned as logits (log(p / (1 − p)),
+ * clamped to ±MAX_LOGIT) so that every later step (sigmoid, fold means) stays the same.
  */
 import type { Module } from '../nn/Module.js';
 import type { DataLoader } from '../data/loader/DataLoader.js';
 import type { AugOp } from '../data/image/augOps.js';
-import type { TtaPipeline } from '../data/image/tta.js';
+import type { TtaCombine, TtaPipeline } from '../data/image/tta.js';
 import { NUM_CLASSES } from '../data/tables/labels.js';
 import type { Tensor } from '../tensor/Tensor.js';
 import { cat, tensor } from '../tensor/creation.js';
@@ -41,6 +43,8 @@ export interface PredictOptions {
   precision?: Precision;
   /** Most images per forward pass (default: the loader's batch size, as the seed forwards). */
   maxForwardBatch?: number;
+  /** How plain and TTA predictions are combined; default 'logit-mean' (the seed). */
+  combine?: TtaCombine;
   /** Builds a loader with a fixed op list, for pipelines the device path cannot do. */
   opsLoader?: (ops: readonly AugOp[]) => DataLoader;
   label?: string;
@@ -94,6 +98,14 @@ function forwardChunked(model: Module, x: Tensor, max: number, precision: Precis
   return out;
 }
 
+/** |logit| bound of the probability combinations: σ(±30) is 1 or ~1e-13 in float32, and the value stays finite for fold means. */
+export const MAX_LOGIT = 30;
+
+/** log(p / (1 − p)) in float64, clamped to ±MAX_LOGIT. */
+function logitOf(p: number): number {
+  return Math.max(-MAX_LOGIT, Math.min(MAX_LOGIT, Math.log(p) - Math.log1p(-p)));
+}
+
 /**
  * Logits (row-major N × 28 float32, in `order`) of the model on the loader's items, with TTA when given.
  */
@@ -112,6 +124,8 @@ export async function predictLogits(o: PredictOptions): Promise<Float32Array> {
   const onDevice = ttaOnDevice(tta, loader.sampleShape[0]);
   const out = new Float32Array(n * NUM_CLASSES);
   const passes = onDevice ? 1 : tta.length + 1;
+  // Without TTA there is nothing to combine: keep the logits as they are.
+  const combine = tta.length ? (o.combine ?? 'logit-mean') : 'logit-mean';
   const progress = new Progress({ total: loader.numBatches(n) * passes, label: o.label ?? 'predict', unit: 'batch', quiet: o.quiet });
 
   // Peak memory is one batch, the TTA inputs of one forward pass (at most `max` images) and that forward's
@@ -128,18 +142,20 @@ export async function predictLogits(o: PredictOptions): Promise<Float32Array> {
           let acc: Tensor | null = null;
           for (let s = 0; s < variants.length; s += group) {
             const prev: Tensor | null = acc;
-            // The weighted sum runs over the variants in order, as one pass over all of them would.
+            // Combined over the variants in order, as one pass over all of them would.
             acc = tidy((): Tensor => {
               const vs = variants.slice(s, s + group);
               const xs = vs.map((ops) => (ops.length ? applyOpsOnDevice(x, ops) : x));
-              let all = xs.length === 1 ? xs[0] : cat(xs, 0);
-              if (o.inputNorm) all = normalizeInput(all, o.inputNorm);
-              if (o.channelsLast) all = all.channelsLast();
-              const l = forwardChunked(model, all, max, o.precision ?? FP32);
+              let inputs = xs.length === 1 ? xs[0] : cat(xs, 0);
+              if (o.inputNorm) inputs = normalizeInput(inputs, o.inputNorm);
+              if (o.channelsLast) inputs = inputs.channelsLast();
+              const l = forwardChunked(model, inputs, max, o.precision ?? FP32);
               let a: Tensor | null = prev;
               for (let i = 0; i < vs.length; i++) {
-                const part = l.narrow(0, i * b, b).mul(w[s + i]);
-                a = a ? a.add(part) : part;
+                const raw = l.narrow(0, i * b, b);
+                // In "combine space": weighted logits, weighted probabilities, or probabilities for the max.
+                const part = combine === 'logit-mean' ? raw.mul(w[s + i]) : combine === 'mean' ? raw.sigmoid().mul(w[s + i]) : raw.sigmoid();
+                a = a ? (combine === 'max' ? a.maximum(part) : a.add(part)) : part;
               }
               return a as Tensor;
             });
@@ -151,8 +167,9 @@ export async function predictLogits(o: PredictOptions): Promise<Float32Array> {
       src.recycle(batch);
       const values = logits.toTypedArray() as Float32Array;
       logits.dispose();
-      if (accumulate) for (let i = 0; i < values.length; i++) out[offset + i] += values[i];
-      else out.set(values, offset);
+      if (!accumulate) out.set(values, offset);
+      else if (combine === 'max') for (let i = 0; i < values.length; i++) out[offset + i] = Math.max(out[offset + i], values[i]);
+      else for (let i = 0; i < values.length; i++) out[offset + i] += values[i];
       offset += values.length;
       progress.tick();
     }
@@ -173,6 +190,7 @@ export async function predictLogits(o: PredictOptions): Promise<Float32Array> {
     }
   }
   progress.finish();
+  if (combine !== 'logit-mean') for (let i = 0; i < out.length; i++) out[i] = logitOf(out[i]);
   return shard ? gatherRows(o.group!, out, total, NUM_CLASSES, device, `the gather of the ${o.label ?? 'predicted'} logits`) : out;
 }
 

@@ -11,11 +11,14 @@ import { NUM_CLASSES } from '../data/tables/labels.js';
 import { fillEmpty as fillEmptyRows, writeSubmission } from '../data/tables/csv.js';
 import { binarize, sigmoid32, type SigmoidFn, type Thresholds } from './binarize.js';
 import { writeProbabilityFile } from '../run/probabilityFile.js';
+import { argmaxToOne } from './labelRatioThresholds.js';
 
 /** One threshold kind of one fold, e.g. `{ key: 'lb', threshold: 0.3 }`. */
 export interface KeyedThreshold {
   key: string;
   threshold: Thresholds;
+  /** Predict every row's argmax class whatever its threshold (bestfitting's rule; threshold.json `argmax_on`). */
+  argmaxOn?: boolean;
 }
 
 export interface WriteSubmissionsOptions {
@@ -102,8 +105,8 @@ export function writeSubmissions(opts: WriteSubmissionsOptions): string[] {
     written.push(path);
     log(`Saved submission in: ${path}`);
   };
-  const writeAll = (prefix: string, key: string, probs: Float32Array, t: Thresholds): void => {
-    const pred = binarize(probs, t);
+  const writeAll = (prefix: string, key: string, probs: Float32Array, t: Thresholds, withArgmax = false): void => {
+    const pred = binarize(withArgmax ? argmaxToOne(probs) : probs, t);
     write(submissionFileName(prefix, key), pred);
     if (fill !== null) write(submissionFileName(prefix, key, fill), fillEmptyRows(pred, fill));
   };
@@ -117,14 +120,15 @@ export function writeSubmissions(opts: WriteSubmissionsOptions): string[] {
 
   for (const fold of thresholds) for (const { key } of fold) checkSafeName(key, `${outDir}: submission files`, 'threshold kind');
   // Per fold, every kind in file order; remember (fold logits, threshold) per kind for the ensemble.
-  const byKey = new Map<string, { logits: Float32Array[]; thresholds: Thresholds[] }>();
+  const byKey = new Map<string, { logits: Float32Array[]; thresholds: Thresholds[]; argmaxOn: boolean }>();
   foldLogits.forEach((logits, f) => {
     const probs = sigmoid(logits);
-    for (const { key, threshold } of thresholds[f]) {
-      writeAll(`fold_${f + 1}`, key, probs, threshold);
-      const e = byKey.get(key) ?? { logits: [], thresholds: [] };
+    for (const { key, threshold, argmaxOn: withArgmax = false } of thresholds[f]) {
+      writeAll(`fold_${f + 1}`, key, probs, threshold, withArgmax);
+      const e = byKey.get(key) ?? { logits: [], thresholds: [], argmaxOn: true };
       e.logits.push(logits);
       e.thresholds.push(threshold);
+      e.argmaxOn &&= withArgmax;
       byKey.set(key, e);
     }
     writeProbs(`fold_${f + 1}_probs.csv`, probs);
@@ -134,7 +138,7 @@ export function writeSubmissions(opts: WriteSubmissionsOptions): string[] {
     for (const [key, e] of byKey) {
       // A kind present in every fold reuses the all-fold mean; otherwise average the folds that have it.
       const probs = e.logits.length === foldLogits.length ? probsAll : sigmoid(meanLogits(e.logits));
-      writeAll('ensemble', key, probs, meanThresholds(e.thresholds));
+      writeAll('ensemble', key, probs, meanThresholds(e.thresholds), e.argmaxOn);
     }
     writeProbs('ensemble_probs.csv', probsAll);
   }

@@ -1,13 +1,14 @@
 /**
  * `hpaic submit`: the seed's make_submission.py (seed-spec §2.3). Predicts the test store with every fold's
- * best model (plain + TTA, combined on logits with the seed's weights), then for each threshold kind of
+ * best model (plain + TTA — the seed's 15 or `--tta d8` — combined on logits with the seed's weights, or by
+ * `--tta-combine mean|max` on probabilities), then for each threshold kind of
  * threshold.json writes `fold_<k>_<key>.csv` (+ `_fill<N>`), and with several folds the fold ensemble
  * (mean of logits, mean of thresholds) `ensemble_<key>.csv`, plus probability files.
  */
 import type { HpaicConfig } from '../config/schema.js';
 import { DataLoader } from '../data/loader/DataLoader.js';
 import type { AugOp } from '../data/image/augOps.js';
-import { buildTtaList, takeTta, ttaWeights, type TtaOptions } from '../data/image/tta.js';
+import { buildD8List, buildTtaList, takeTta, ttaWeights, type TtaCombine, type TtaOptions } from '../data/image/tta.js';
 import { loadDataset } from '../run/prepareData.js';
 import { joinWorld } from '../run/world.js';
 import { resolvePrecision, describePrecision } from '../run/precision.js';
@@ -27,6 +28,10 @@ export interface SubmitOptions extends TtaOptions {
   ttaWeight?: number;
   /** Class for empty rows; null = no fill files (`--fill-empty none`). Default 25. */
   fillEmpty?: number | null;
+  /** The TTA pipelines: 'seed' (the seed's 15, with the colour/rotation deltas) or 'd8' (the 7 dihedral symmetries). Default 'seed'. */
+  ttaSet?: 'seed' | 'd8';
+  /** How plain and TTA predictions are combined (`--tta-combine`). Default 'logit-mean' (the seed). */
+  ttaCombine?: TtaCombine;
   /** Seed of the random side of each TTA pair (the seed's was unseeded). Default: config.seed. */
   ttaSeed?: number;
   quiet?: boolean;
@@ -51,11 +56,12 @@ async function submitAs(config: HpaicConfig, opts: SubmitOptions, world: ReturnT
   const writes = world.rank === 0;
   const log = new RunLog(writes ? run.log : null, !writes || (opts.quiet ?? process.env.HPAIC_QUIET === '1'));
   const thresholds = foldThresholdList(readThresholdFile(run.thresholdJson));
-  const tta = opts.tta === false ? [] : takeTta(buildTtaList(opts, opts.ttaSeed ?? config.seed), opts.numAug);
+  const tta = opts.tta === false ? [] : takeTta(opts.ttaSet === 'd8' ? buildD8List() : buildTtaList(opts, opts.ttaSeed ?? config.seed), opts.numAug);
+  const combine = opts.ttaCombine ?? 'logit-mean';
   const weights = ttaWeights(tta.length, opts.ttaWeight ?? 0.6);
   log.info(`Forward pass: ${describePrecision(precision)}`);
   log.info(`Test time augmentations: ${tta.length > 0} (${tta.map((p) => p.name).join(', ') || 'none'})`);
-  log.info(`TTA ensembling weights: [${Array.from(weights, (w) => +w.toFixed(6)).join(', ')}]`);
+  log.info(`TTA ensembling weights: [${Array.from(weights, (w) => +w.toFixed(6)).join(', ')}] (combined by ${combine === 'max' ? 'the maximum probability, weights unused' : combine === 'mean' ? 'a weighted mean of probabilities' : 'a weighted mean of logits'})`);
   const data = await loadDataset(config, 'test');
   const common = { store: data.store, rows: data.rows, names: data.ids, filter: config.dataset.filters, batchSize: config.dataloader.batch_size, workers: Math.min(1, config.dataloader.workers) };
   const size = { height: config.img_h, width: config.img_w };
@@ -67,7 +73,7 @@ async function submitAs(config: HpaicConfig, opts: SubmitOptions, world: ReturnT
     await forEachFoldModel(config, device, async (model, fold, n) => {
       if (!thresholds[fold.fold - 1]) throw new CheckpointError(`${run.thresholdJson} has no fold_${fold.fold} entry: rerun hpaic find-thresholds -c <config>`);
       log.info(`Fold ${fold.fold}/${n}`);
-      foldLogits.push(await predictLogits({ model, loader, device, channelsLast: config.channels_last, precision, inputNorm: inputNormFor(config), tta, weights, opsLoader, label: `fold ${fold.fold}/${n} test${tta.length ? ` + ${tta.length} TTA` : ''}`, quiet: opts.quiet || !writes, group: world.pg }));
+      foldLogits.push(await predictLogits({ model, loader, device, channelsLast: config.channels_last, precision, inputNorm: inputNormFor(config), tta, weights, combine, opsLoader, label: `fold ${fold.fold}/${n} test${tta.length ? ` + ${tta.length} TTA` : ''}`, quiet: opts.quiet || !writes, group: world.pg }));
     });
   } finally {
     await loader.close();

@@ -12,6 +12,7 @@ import { pyFloatRepr } from '../io/text/pyRepr.js';
 import { writeFileAtomic } from '../io/text/writeFileAtomic.js';
 import { pythonJsonDumps } from '../io/text/pythonJsonDumps.js';
 import { binarize, sigmoid32, type Thresholds } from './binarize.js';
+import { argmaxToOne, float32AtOrBelow, labelRatioThresholds } from './labelRatioThresholds.js';
 import { numpyMean, searchThresholds, type ThresholdSearchOptions, type ThresholdSearchResult } from './searchThresholds.js';
 
 /** The seed's threshold kinds, in the order threshold_finder writes them (and make_submission reads them). */
@@ -22,7 +23,12 @@ export type ThresholdKey = (typeof THRESHOLD_KEYS)[number];
 export interface ThresholdEntry {
   threshold: number | number[];
   metrics: string;
+  /** hpaic: the argmax class of every row is predicted whatever its threshold (the `label_ratio` kind, bestfitting's rule). */
+  argmax_on?: true;
 }
+
+/** The kind `find-thresholds --method label-ratio` adds after the seed's four. */
+export const LABEL_RATIO_KEY = 'label_ratio';
 
 /** One fold's entries, keyed by threshold kind in file order. */
 export type FoldThresholds = Record<string, ThresholdEntry>;
@@ -80,6 +86,18 @@ export function evaluateThresholds(logits: ArrayLike<number>, targets: ArrayLike
     entries[key] = { threshold: typeof t === 'number' ? t : [...t], metrics: formatMetricList(metrics[key]) };
   }
   return { entries, search, metrics };
+}
+
+/**
+ * The `label_ratio` entry of one fold: thresholds at which each class's share of predicted positives on these
+ * validation logits equals `ratios` (labelRatioThresholds.ts), stored as the float32 at or below each so that
+ * the float32 comparison of predictions keeps numpy's float64 decision; metrics with the argmax class on.
+ */
+export function evaluateLabelRatio(logits: ArrayLike<number>, targets: ArrayLike<number>, ratios: ArrayLike<number>, opts: ThresholdSearchOptions = {}): { entry: ThresholdEntry; metrics: Metric[] } {
+  const probs = opts.sigmoid ? opts.sigmoid(logits) : sigmoid32(logits);
+  const t = labelRatioThresholds(probs, ratios).map(float32AtOrBelow);
+  const metrics = seedMetricList(binarize(argmaxToOne(probs), t), targets);
+  return { entry: { threshold: t, metrics: formatMetricList(metrics), argmax_on: true }, metrics };
 }
 
 /**
@@ -198,7 +216,8 @@ export function parseThresholdFile(raw: unknown, file: string): ThresholdFile {
       if (bad >= 0) throw new DataError(`${where}.threshold${typeof t === 'number' ? '' : `[${bad}]`}: ${values[bad]} is not a probability threshold in [0, 1]`);
       const m = e.metrics ?? '';
       if (typeof m !== 'string') throw new DataError(`${where}.metrics: expected a string but received ${typeof m}`);
-      entries[kind] = { threshold: typeof t === 'number' ? t : [...(t as number[])], metrics: m };
+      if (e.argmax_on !== undefined && typeof e.argmax_on !== 'boolean') throw new DataError(`${where}.argmax_on: expected true or false but received ${JSON.stringify(e.argmax_on)}`);
+      entries[kind] = { threshold: typeof t === 'number' ? t : [...(t as number[])], metrics: m, ...(e.argmax_on === true ? { argmax_on: true as const } : {}) };
     }
     out[foldKey] = entries;
   });
@@ -208,8 +227,8 @@ export function parseThresholdFile(raw: unknown, file: string): ThresholdFile {
 /**
  * The thresholds in the form {@link writeSubmissions} takes: per fold (index 0 = fold_1), the kinds in file order.
  */
-export function foldThresholdList(file: ThresholdFile): Array<Array<{ key: string; threshold: Thresholds }>> {
-  return Object.values(file).map((fold) => Object.entries(fold).map(([key, e]) => ({ key, threshold: e.threshold })));
+export function foldThresholdList(file: ThresholdFile): Array<Array<{ key: string; threshold: Thresholds; argmaxOn?: boolean }>> {
+  return Object.values(file).map((fold) => Object.entries(fold).map(([key, e]) => ({ key, threshold: e.threshold, ...(e.argmax_on ? { argmaxOn: true } : {}) })));
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -11,7 +11,7 @@ import { SGD } from '../optim/SGD.js';
 export async function buildModel(config: HpaicConfig, log?: (line: string) => void): Promise<Module> {
   const model = createModel(config.model.name, { numClasses: NUM_CLASSES, inChannels: config.model.in_channels, head: config.model.head, dropoutP: config.model.dropout_p });
   // ImageNet weights: the body is loaded (first conv adapted to in_channels), the classifier stays fresh.
-  if (config.model.pretrained) await loadPretrained(model, config.model.pretrained, { inChannels: config.model.in_channels, numClasses: NUM_CLASSES, log });
+  if (config.model.pretrained) await loadPretrained(model, config.model.pretrained, { inChannels: config.model.in_channels, numClasses: NUM_CLASSES, firstConvRule: config.model.first_conv_rule, log });
   return model;
 }
 

@@ -7,3 +7,4 @@ export { train, type TrainOptions, type TrainResult, type FoldScores } from './t
 export { lrFind, type LrFindOptions } from './lrFind.js';
 export { DataParallel, DDP_BUCKET_BYTES, type AllreduceStats } from './dataParallel.js';
 export { convertSyncBatchNorm } from './syncBatchNorm.js';
+export { WeightAverager, averageWeightFiles } from './averageWeights.js';

@@ -46,6 +46,11 @@ export interface RunEpochOptions {
   optimizer?: Optimizer;
   /** The loss scaler of a training pass (createGradScaler; a disabled one unless fp16). */
   scaler?: GradScaler;
+  /**
+   * Gradient accumulation (config `grad_accumulation`, pudae: effective batch 32): the optimizer steps once per
+   * `accumulate` batches on the sum of their losses / accumulate (and once more on a shorter last group). Default 1.
+   */
+  accumulate?: number;
   epoch: number;
   label: string;
   quiet?: boolean;
@@ -72,6 +77,8 @@ export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
   const probabilities = o.collectProbabilities ? new Float32Array(o.order.length * NUM_CLASSES) : undefined;
   let skippedSteps = 0;
   const precision = o.precision ?? FP32;
+  const accumulate = o.accumulate ?? 1;
+  const numBatches = o.loader.numBatches(o.order.length);
   for await (const batch of o.loader.batches(o.order, { epoch: o.epoch, positions: o.positions })) {
     const n = batch.ids.length;
     const { lossValue, preds, probs } = tidy(() => {
@@ -79,20 +86,28 @@ export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
       let logits: Tensor;
       let loss: Tensor;
       if (training) {
-        o.optimizer!.zeroGrad();
+        const first = index % accumulate === 0;
+        const last = (index + 1) % accumulate === 0 || index + 1 === numBatches;
+        if (first) o.optimizer!.zeroGrad();
         o.beforeForward?.();
         logits = forwardFp32(precision, () => o.model.forward(x));
         loss = o.criterion(logits, y);
+        const backwardLoss = accumulate === 1 ? loss : loss.div(accumulate);
         // Backward outside autocast (torch's recipe); the scaler passes through unless fp16.
         if (o.scaler) {
-          o.scaler.scale(loss).backward();
-          o.afterBackward?.();
-          if (!o.scaler.step(o.optimizer!)) skippedSteps++;
-          o.scaler.update();
+          o.scaler.scale(backwardLoss).backward();
+          if (last) {
+            // Data-parallel: gradients are averaged once per optimizer step, after the last accumulated batch.
+            o.afterBackward?.();
+            if (!o.scaler.step(o.optimizer!)) skippedSteps++;
+            o.scaler.update();
+          }
         } else {
-          loss.backward();
-          o.afterBackward?.();
-          o.optimizer!.step();
+          backwardLoss.backward();
+          if (last) {
+            o.afterBackward?.();
+            o.optimizer!.step();
+          }
         }
       } else {
         [logits, loss] = noGrad(() => {
@@ -107,7 +122,8 @@ export async function runEpoch(o: RunEpochOptions): Promise<EpochResult> {
       return { lossValue: loss.item(), preds: p.toTypedArray() as Uint8Array, probs: pr };
     });
     if (probabilities && probs) probabilities.set(probs, samples * NUM_CLASSES);
-    o.onBatch?.(batch, index++, lossValue);
+    o.onBatch?.(batch, index, lossValue);
+    index++;
     o.loader.recycle(batch); // the tensors hold copies: the loader may reuse the buffer
     acc.add(preds, batch.targets);
     lossSum += lossValue * n;

@@ -28,7 +28,8 @@ import { loadWeights, saveWeights, modelStateRecords, loadStateRecords } from '.
 import type { StateDict } from '../io/weights/StoredTensor.js';
 import { EarlyStopping, improvesOn } from '../optim/EarlyStopping.js';
 import { ReduceLROnPlateau } from '../optim/ReduceLROnPlateau.js';
-import { cosineLr } from '../optim/cosineLr.js';
+import { epochLr } from '../optim/epochLr.js';
+import { averageWeightFiles, epochWeightsPath, removeEpochWeights } from './averageWeights.js';
 import { configChanges } from '../config/configChanges.js';
 import { buildModel, createOptimizer } from '../run/buildModel.js';
 import { RunFolder, saveResolvedConfig, type FoldPaths } from '../run/runFolder.js';
@@ -36,8 +37,9 @@ import { readHistory, writeHistory, writeSummary, summaryFromHistory, metricValu
 import { foldProgress } from './foldProgress.js';
 import { writeCurves } from './plotCurves.js';
 import { loadTrainingState, saveTrainingState } from './trainingState.js';
-import { createCriterion } from '../nn/losses.js';
-import { inputNormFor } from '../models/inputNorm.js';
+import { createCriterion, type Criterion } from '../nn/losses.js';
+import type { Module } from '../nn/Module.js';
+import { inputNormFor, type InputNorm } from '../models/inputNorm.js';
 import { runEpoch } from './runEpoch.js';
 import { FoldTensorBoard } from './foldTensorBoard.js';
 import { batchFigure } from './batchFigure.js';
@@ -208,7 +210,9 @@ async function trainIn(run: RunFolder, config: HpaicConfig, p: Prepared): Promis
 
   const common = { store: data.store, rows: data.rows, names: data.ids, targets: data.labels, filter: config.dataset.filters, batchSize: config.dataloader.batch_size, workers: config.dataloader.workers, seed: config.seed };
   const size = { height: config.img_h, width: config.img_w };
-  const trainLoader = new DataLoader({ ...common, transform: config.aug ? { kind: 'train', ...size } : { kind: 'plain', ...size }, dropLast: true });
+  // crop_size (bestfitting): train on random crops of the img_h × img_w image, validate on the whole image.
+  const crop = config.crop_size === null ? undefined : { height: config.crop_size, width: config.crop_size };
+  const trainLoader = new DataLoader({ ...common, transform: config.aug ? { kind: 'train', ...size, ...(crop ? { crop } : {}) } : { kind: 'plain', ...size }, dropLast: true });
   const valLoader = new DataLoader({ ...common, transform: { kind: 'plain', ...size }, dropLast: false, workers: Math.min(1, config.dataloader.workers) });
 
   const folds: FoldScores[] = [];
@@ -305,6 +309,25 @@ interface FoldJob {
   world: World;
 }
 
+/**
+ * `average_last` K: the fold's model.pth becomes the average of the weights after its last K epochs (or as many as
+ * it ran), evaluated once on the validation split, whose probabilities replace val_probabilities.csv.
+ */
+async function useAveragedWeights(j: FoldJob, model: Module, criterion: Criterion, inputNorm: InputNorm | null, history: TrainingHistory, valIds: string[]): Promise<void> {
+  const { config, paths, split, log } = j;
+  const last = history.epochs.at(-1)?.epoch ?? 0;
+  const epochs = Array.from({ length: config.average_last }, (_, i) => last - config.average_last + 1 + i).filter((e) => e >= 1 && existsSync(epochWeightsPath(paths.dir, e)));
+  if (epochs.length === 0) return;
+  const records = averageWeightFiles(epochs.map((e) => epochWeightsPath(paths.dir, e)));
+  loadStateRecords(model, records);
+  const valRes = await runEpoch({ model, loader: j.valLoader, order: split.test, datasetLength: split.test.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, epoch: last, label: `fold ${j.k} averaged val`, quiet: j.quiet, collectProbabilities: true });
+  await saveWeights(model, paths.model);
+  writeProbabilityFile(paths.valProbabilities, valIds, valRes.probabilities!);
+  const best = Math.max(...history.epochs.map((e) => metricValue(e.val.metrics, 'f1_macro')));
+  log.info(`Averaged the weights of epochs ${epochs[0]}-${epochs.at(-1)} (${epochs.length}): val f1 ${metricValue(valRes.metrics, 'f1_macro').toFixed(4)} (best single epoch ${best.toFixed(4)}); saved as ${paths.model}`);
+  removeEpochWeights(paths.dir, 1, last);
+}
+
 async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: number; scores: FoldScores }> {
   const { config, k, paths, split, log } = j;
   if (j.world.mode !== 'ddp' || j.world.rank === 0) {
@@ -362,7 +385,11 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
     for (let epoch = start; epoch <= config.epochs && !finished; epoch++) {
       if (epochsRun >= j.maxEpochs) break;
       const t0 = Date.now();
-      if (config.lr_schedule === 'cosine') optimizer.setLr(cosineLr(epoch, config.epochs, config.optim.lr, config.min_lr));
+      const scheduled = epochLr(epoch, {
+        schedule: config.lr_schedule, epochs: config.epochs, baseLr: config.optim.lr, minLr: config.min_lr,
+        milestones: config.lr_milestones, factors: config.lr_factors, warmupEpochs: config.warmup_epochs, warmupFactor: config.warmup_factor,
+      });
+      if (scheduled !== null) optimizer.setLr(scheduled);
       const lr = optimizer.getLr();
       // Dropout differs between ranks as between the samples of one batch; rank 0 draws as one process does.
       manualSeed(j.world.rank === 0 || !ddp ? hashSeed(config.seed, k, epoch) : hashSeed(config.seed, k, epoch, 3, j.world.rank));
@@ -381,7 +408,7 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
         if (epoch === 1 && index === 0) firstBatch = { images: batch.images.slice(), shape: [...batch.shape] };
       };
       const hooks = ddp ? { positions: shard.positions, beforeForward: () => ddp.broadcastBuffers(), afterBackward: () => ddp.averageGradients() } : {};
-      let trainRes = await runEpoch({ model, loader: j.trainLoader, order, datasetLength: split.train.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, optimizer, scaler, epoch, label: `${tag} train`, quiet: j.quiet, onBatch, ...hooks });
+      let trainRes = await runEpoch({ model, loader: j.trainLoader, order, datasetLength: split.train.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, optimizer, scaler, accumulate: config.grad_accumulation, epoch, label: `${tag} train`, quiet: j.quiet, onBatch, ...hooks });
       if (ddp) trainRes = sumOverRanks(ddp.pg, trainRes, j.device);
       if (firstBatch) tb?.batch(1, await batchFigure(firstBatch.images, firstBatch.shape));
       // Data-parallel validation: each rank evaluates every W-th sample; the probabilities are gathered in order, so
@@ -405,6 +432,11 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
           writeSummary(paths.summary, summaryFromHistory(history, epoch));
         }
         writeHistory(paths.history, history);
+        if (config.average_last > 0) {
+          // Written before last.pth: a fold resumed after this epoch finds the file it will average.
+          await saveWeights(model, epochWeightsPath(paths.dir, epoch));
+          removeEpochWeights(paths.dir, epoch - config.average_last - 1, epoch - config.average_last);
+        }
         saveTrainingState(paths.last, { epoch, model, optimizer, scheduler, earlyStop, scaler, checkpointBest, tensorboard: tb!.position });
         if (config.plots !== 'none') await writeCurves(history, paths.curves(config.plots), { title: `${config.name} fold ${k}` });
       }
@@ -420,6 +452,8 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
       epochsRun++;
     }
     if (!finished) finished = (history.epochs.at(-1)?.epoch ?? 0) >= config.epochs;
+    // Data-parallel: rank 0 alone kept the per-epoch weights, so it alone averages them (the others hold the same model).
+    if (finished && config.average_last > 0 && writes) await useAveragedWeights(j, model, criterion, inputNorm, history, valIds);
   } finally {
     tb?.close();
     optimizer.dispose();

@@ -221,3 +221,34 @@ test('a conversion killed with SIGKILL resumes and ends identical to an uninterr
     cleanup();
   }
 });
+
+test('--size 48 --resize stores larger images: each channel resized with Pillow LANCZOS, as Pillow does', { skip }, async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const src = join(dir, 'src');
+    const ids = await makeKaggle(src, 3, 2);
+    const out = join(dir, 'out');
+    // Without --resize a size mismatch stays an error naming the file.
+    await assert.rejects(convertKaggle({ src, dest: join(dir, 'no'), size: 48, quiet: true, compression: 'none' }), (e: unknown) => e instanceof DataError && /_red\.png/.test((e as Error).message));
+    await convertKaggle({ src, dest: out, size: 48, resize: true, quiet: true, compression: 'none' });
+    const got = await storeDigest(join(out, 'train.hdf5'));
+    const want = JSON.parse(
+      runPython(
+        `import sys, json, hashlib, numpy as np
+from PIL import Image
+d, ids = sys.argv[1], json.loads(sys.stdin.read())
+out = []
+for i in ids:
+    a = np.stack([np.array(Image.open('%s/%s_%s.png' % (d, i, c)).resize((48, 48), Image.LANCZOS)) for c in ['red', 'green', 'blue', 'yellow']], axis=-1)
+    out.append(hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest())
+print(json.dumps(out))`,
+        [join(src, 'train')],
+        JSON.stringify(ids.train),
+      ),
+    ) as string[];
+    assert.deepEqual(got.names, ids.train);
+    assert.deepEqual(got.sha, want);
+  } finally {
+    cleanup();
+  }
+});

@@ -1,8 +1,9 @@
 /**
- * bninception, se_resnet50 and inceptionv3 against Python references on the same weights and input:
- * scripts/reference_models.py (written from Cadene's pretrainedmodels definitions) for bninception and
- * se_resnet50, torchvision's Inception3 for inceptionv3. Eval-mode logits for both heads, and for
- * bninception train-mode logits, gradients and BatchNorm running statistics (Cadene's momentum 0.9).
+ * bninception, se_resnet50, se_resnext50_32x4d, densenet121/169 and inceptionv3 against Python references on
+ * the same weights and input: scripts/reference_models.py (written from Cadene's pretrainedmodels definitions)
+ * for bninception and the SE nets, torchvision's own DenseNet and Inception3. Eval-mode logits for both heads,
+ * and for bninception, se_resnext50_32x4d and densenet121 train-mode logits, gradients and BatchNorm running
+ * statistics.
  * One Python process serves every case (torch's import dominates a small forward): it builds each reference
  * model with random weights and BatchNorm statistics calibrated to unit-scale activations, saves the state
  * dict, input and outputs; hpaic loads the state dict strictly into its own model and must agree.
@@ -35,6 +36,13 @@ const CASES: Case[] = [
   { name: 'bni_train', arch: 'bninception', head: 'adaptive', inC: 3, size: 64, train: true },
   { name: 'se_adaptive', arch: 'se_resnet50', head: 'adaptive', inC: 3, size: 64, train: false },
   { name: 'se_fc_rgby', arch: 'se_resnet50', head: 'fc', inC: 4, size: 64, train: false },
+  { name: 'sx_adaptive', arch: 'se_resnext50_32x4d', head: 'adaptive', inC: 3, size: 64, train: false },
+  { name: 'sx_fc_rgby', arch: 'se_resnext50_32x4d', head: 'fc', inC: 4, size: 64, train: false },
+  { name: 'sx_train', arch: 'se_resnext50_32x4d', head: 'adaptive', inC: 4, size: 64, train: true },
+  { name: 'dn121_fc', arch: 'densenet121', head: 'fc', inC: 3, size: 64, train: false },
+  { name: 'dn121_adaptive_rgby', arch: 'densenet121', head: 'adaptive', inC: 4, size: 64, train: false },
+  { name: 'dn121_train', arch: 'densenet121', head: 'fc', inC: 4, size: 64, train: true },
+  { name: 'dn169_fc_rgby', arch: 'densenet169', head: 'fc', inC: 4, size: 64, train: false },
   { name: 'iv3_adaptive', arch: 'inceptionv3', head: 'adaptive', inC: 3, size: 96, train: false },
   { name: 'iv3_fc_rgby', arch: 'inceptionv3', head: 'fc', inC: 4, size: 96, train: false },
 ];

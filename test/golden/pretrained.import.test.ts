@@ -1,7 +1,8 @@
 /**
  * Importing ImageNet checkpoints without downloading any: Python writes ImageNet-shaped checkpoints with
- * random weights (torchvision resnet18 and inception_v3 with AuxLogits; the reference BNInception and
- * SE-ResNet50 of scripts/reference_models.py, 1000 classes), and computes the body features of 4-channel
+ * random weights (torchvision resnet18, densenet121 (saved with torchvision's legacy key names) and inception_v3
+ * with AuxLogits; the reference BNInception, SE-ResNet50 and SE-ResNeXt50 of scripts/reference_models.py, 1000
+ * classes), and computes the body features of 4-channel
  * models after applying timm's adapt_input_conv to the first convolution itself. hpaic's loadPretrained
  * must give the same features, report the classifier as dropped and the head as freshly initialised,
  * and refuse checkpoints of other architectures.
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { createModel } from '../../src/models/registry.js';
 import { loadWeights, fromStored } from '../../src/models/weights.js';
 import { loadPretrained, guessArchitecture } from '../../src/models/pretrained.js';
-import { adaptInputConv } from '../../src/models/adaptInputConv.js';
+import { adaptInputConv, type FirstConvRule } from '../../src/models/adaptInputConv.js';
 import { readWeights, detectWeightFormat } from '../../src/io/weights/readWeights.js';
 import { readTorchFile } from '../../src/io/weights/torchZip.js';
 import { writeSafetensors, encodeSafetensors } from '../../src/io/weights/safetensors.js';
@@ -55,9 +56,14 @@ nets = {
     'bninception': calibrated(R.BNInception(1000), 64),
     'se_resnet50': calibrated(R.SEResNet50(1000), 64),
     'inceptionv3': calibrated(torchvision.models.inception_v3(weights=None, aux_logits=True, init_weights=False), 96),
+    'se_resnext50_32x4d': calibrated(R.SEResNet50(1000, groups=32), 64),
+    'densenet121': calibrated(torchvision.models.densenet121(), 64),
 }
-sizes = {'resnet18': 64, 'bninception': 64, 'se_resnet50': 64, 'inceptionv3': 96}
-first = {'resnet18': 'conv1.weight', 'bninception': 'conv1_7x7_s2.weight', 'se_resnet50': 'layer0.conv1.weight', 'inceptionv3': 'Conv2d_1a_3x3.conv.weight'}
+sizes = {'resnet18': 64, 'bninception': 64, 'se_resnet50': 64, 'inceptionv3': 96, 'se_resnext50_32x4d': 64, 'densenet121': 64}
+first = {'resnet18': 'conv1.weight', 'bninception': 'conv1_7x7_s2.weight', 'se_resnet50': 'layer0.conv1.weight', 'inceptionv3': 'Conv2d_1a_3x3.conv.weight',
+         'se_resnext50_32x4d': 'layer0.conv1.weight', 'densenet121': 'features.conv0.weight'}
+import re
+LEGACY = re.compile(r'^(.*denselayer\d+\.(?:norm|relu|conv))([12])\.(weight|bias|running_mean|running_var)$')
 for name, net in nets.items():
     sd = net.state_dict()
     saved = dict(sd)
@@ -66,6 +72,10 @@ for name, net in nets.items():
         saved = {k: v for k, v in saved.items() if not k.endswith('num_batches_tracked')}
         saved['conv1_7x7_s2_bn.weight'] = saved['conv1_7x7_s2_bn.weight'].reshape(1, -1)
         saved['conv1_7x7_s2_bn.bias'] = saved['conv1_7x7_s2_bn.bias'].reshape(1, -1)
+    if name == 'densenet121':
+        # As torchvision's published file: the pre-0.4 names denselayer1.norm.1.weight, ...
+        saved = {LEGACY.sub(r'\1.\2.\3', k): v for k, v in saved.items()}
+        assert 'features.denseblock1.denselayer1.norm.1.weight' in saved
     torch.save(saved, d + '/' + name + '.pth')
     # --- Python's own adaptation to 4 channels, then the body features ---
     sd4 = dict(sd)
@@ -81,6 +91,18 @@ for name, net in nets.items():
         assert all(k.startswith('head.') for k in missing), missing
         assert not unexpected, unexpected
         feats = m.features
+    elif name == 'densenet121':
+        m = R.DenseNetSeed(name, 1000, 4, 'fc')
+        m.load_state_dict(sd4)
+        feats = lambda x: torch.nn.functional.relu(m.features(x))
+        # bestfitting's rule (copy_first) on the same checkpoint and input.
+        mc = R.DenseNetSeed(name, 1000, 4, 'fc')
+        mc.load_state_dict(dict(sd, **{first[name]: R.copy_first_conv(sd[first[name]], 4)}))
+        mc.eval()
+        with torch.no_grad():
+            xc = torch.randn(2, 4, 64, 64)
+            out['densenet121_copy.x'] = xc
+            out['densenet121_copy.features'] = torch.nn.functional.relu(mc.features(xc))
     else:
         m = R.build(name, 1000, 4, 'fc')
         m.load_state_dict(sd4)
@@ -95,6 +117,7 @@ w = torch.randn(8, 3, 3, 3)
 out['w'] = w
 for c in (1, 2, 4, 5):
     out['adapt.%d' % c] = R.adapt_input_conv(w, c)
+    out['copy.%d' % c] = R.copy_first_conv(w, c)
 torch.save(out, d + '/ref.pth')
 `;
 
@@ -119,18 +142,18 @@ function prepare(): { dir: string; ref: Map<string, StoredTensor> } {
 }
 
 /** Loads `file` into a 4-channel adaptive-head `arch` and compares its body features with Python's. */
-async function checkImport(arch: string, file: string, diag: (m: string) => void, refName = arch): Promise<void> {
+async function checkImport(arch: string, file: string, diag: (m: string) => void, refName = arch, firstConvRule: FirstConvRule = 'timm'): Promise<void> {
   const { ref } = prepare();
   const model = createModel(arch, { inChannels: 4, head: 'adaptive' });
   try {
     const lines: string[] = [];
-    const report = await loadPretrained(model, file, { inChannels: 4, numClasses: 28, log: (l) => lines.push(l) });
+    const report = await loadPretrained(model, file, { inChannels: 4, numClasses: 28, firstConvRule, log: (l) => lines.push(l) });
     assert.equal(report.arch, arch);
     assert.deepEqual(report.missing, [], 'no body key may be missing');
     assert.deepEqual(report.unexpected, []);
     const headPrefix = arch === 'bninception' ? 'last_linear.' : 'head.';
     assert.ok(report.expectedMissing.length > 0 && report.expectedMissing.every((k) => k.startsWith(headPrefix)), report.expectedMissing.join());
-    const clsPrefix = arch === 'bninception' || arch === 'se_resnet50' ? 'last_linear.' : 'fc.';
+    const clsPrefix = arch === 'bninception' || arch.startsWith('se_') ? 'last_linear.' : arch.startsWith('densenet') ? 'classifier.' : 'fc.';
     assert.ok(report.dropped.includes(`${clsPrefix}weight`) && report.dropped.includes(`${clsPrefix}bias`), report.dropped.join());
     if (arch === 'inceptionv3') assert.ok(report.dropped.some((k) => k.startsWith('AuxLogits.')));
     assert.match(lines.join('\n'), /Converted input conv \S+ from 3 to 4 channels/);
@@ -150,11 +173,15 @@ async function checkImport(arch: string, file: string, diag: (m: string) => void
   }
 }
 
-for (const arch of ['resnet18', 'bninception', 'se_resnet50', 'inceptionv3']) {
+for (const arch of ['resnet18', 'bninception', 'se_resnet50', 'inceptionv3', 'se_resnext50_32x4d', 'densenet121']) {
   test(`an ImageNet ${arch} checkpoint imports into a 4-channel model as Python adapts it (timm rule)`, { skip }, async (t) => {
     await checkImport(arch, join(prepare().dir, `${arch}.pth`), (m) => t.diagnostic(m));
   });
 }
+
+test("first_conv_rule copy_first imports densenet121 as bestfitting did (yellow = the red filter, unscaled)", { skip }, async (t) => {
+  await checkImport('densenet121', join(prepare().dir, 'densenet121.pth'), (m) => t.diagnostic(m), 'densenet121_copy', 'copy_first');
+});
 
 test('a .safetensors ImageNet checkpoint imports the same way', { skip }, async (t) => {
   const { dir } = prepare();
@@ -163,14 +190,16 @@ test('a .safetensors ImageNet checkpoint imports the same way', { skip }, async 
   await checkImport('resnet18', st, (m) => t.diagnostic(m));
 });
 
-test('adaptInputConv follows timm for 1, 2, 4 and 5 channels', { skip }, () => {
+test('adaptInputConv follows timm (and copy_first bestfitting) for 1, 2, 4 and 5 channels', { skip }, () => {
   const { ref } = prepare();
   const w = fromStored(ref.get('w')!);
   for (const c of [1, 2, 4, 5]) {
-    const a = adaptInputConv(w, c);
-    assert.deepEqual(a.shape, [8, c, 3, 3]);
-    assert.ok(maxAbsDiff(f32(a), f32(ref.get(`adapt.${c}`)!)) <= 1e-6, `${c} channels`);
-    a.dispose();
+    for (const [rule, key] of [['timm', 'adapt'], ['copy_first', 'copy']] as const) {
+      const a = adaptInputConv(w, c, rule);
+      assert.deepEqual(a.shape, [8, c, 3, 3]);
+      assert.ok(maxAbsDiff(f32(a), f32(ref.get(`${key}.${c}`)!)) <= 1e-6, `${rule}, ${c} channels`);
+      a.dispose();
+    }
   }
   w.dispose();
 });
@@ -181,6 +210,8 @@ test('checkpoints of another architecture are refused with a clear message', { s
     ['bninception', 'resnet18', /looks like a resnet18 checkpoint, not bninception/],
     ['resnet34', 'resnet18', /looks like a resnet18 checkpoint, not resnet34/],
     ['inceptionv3', 'se_resnet50', /looks like a se_resnet50 checkpoint, not inceptionv3/],
+    ['se_resnet50', 'se_resnext50_32x4d', /looks like a se_resnext50_32x4d checkpoint, not se_resnet50/],
+    ['densenet169', 'densenet121', /looks like a densenet121 checkpoint, not densenet169/],
   ];
   for (const [arch, file, re] of cases) {
     const model = createModel(arch, { head: 'adaptive' });
@@ -222,6 +253,33 @@ test('hpaic weights import writes a state dict that loads strictly, with the nor
   assert.deepEqual([again.missing, again.expectedMissing, again.unexpected, again.dropped], [[], [], [], []]);
   assert.equal(again.loaded, model.stateDict().size);
   model.dispose();
+});
+
+test('hpaic weights import --first-conv-rule copy_first records the rule and gives yellow an unscaled copy of red', { skip }, async () => {
+  const { dir } = prepare();
+  const out = join(dir, 'dn121_copy.safetensors');
+  const args = parseCommandArgs(weightsCommand, ['import', '--arch', 'densenet121', '--in', join(dir, 'densenet121.pth'), '--out', out, '--in-channels', '4', '--first-conv-rule', 'copy_first']);
+  const log = console.log;
+  console.log = () => {};
+  try {
+    assert.equal(await weightsCommand.run(args), 0);
+  } finally {
+    console.log = log;
+  }
+  const { tensors, metadata } = readWeights(out);
+  assert.match(metadata.first_conv_rule, /^copy_first/);
+  const w = fromStored(tensors.get('features.conv0.weight')!);
+  const orig = fromStored(readWeights(join(dir, 'densenet121.pth')).tensors.get('features.conv0.weight')!);
+  const a = w.toArray();
+  const o = orig.toArray();
+  // (64, 4, 7, 7) vs (64, 3, 7, 7): channels 0-2 unchanged, channel 3 = channel 0.
+  for (let f = 0; f < 64; f++) for (let k = 0; k < 49; k++) {
+    for (let c = 0; c < 3; c++) assert.equal(a[(f * 4 + c) * 49 + k], o[(f * 3 + c) * 49 + k]);
+    assert.equal(a[(f * 4 + 3) * 49 + k], o[f * 3 * 49 + k]);
+  }
+  w.dispose();
+  orig.dispose();
+  await assert.rejects(weightsCommand.run(parseCommandArgs(weightsCommand, ['import', '--arch', 'densenet121', '--in', 'x.pth', '--out', 'y.pth', '--first-conv-rule', 'mean'])), /--first-conv-rule expects timm or copy_first/);
 });
 
 test('a safetensors file whose header length begins with byte 0x80 is read as safetensors, not a legacy pickle', () => {

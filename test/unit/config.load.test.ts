@@ -59,7 +59,7 @@ function errorOf(raw: unknown, overrides?: Record<string, unknown>): string {
 
 test('errors name the key path, the expected value and what was found', () => {
   assert.equal(errorOf({ ...base, optim: { name: 'adamw' } }), 'config.json: optim.name: expected one of "adam", "sgd" but received "adamw"');
-  assert.equal(errorOf({ ...base, model: { name: 'vgg16' } }).split(' but')[0], 'config.json: model.name: expected one of "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "inceptionv3", "bninception", "se_resnet50"');
+  assert.equal(errorOf({ ...base, model: { name: 'vgg16' } }).split(' but')[0], 'config.json: model.name: expected one of "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "inceptionv3", "bninception", "se_resnet50", "se_resnext50_32x4d", "densenet121", "densenet169"');
   assert.match(errorOf({ ...base, modle: {} }), /^config\.json: modle: unknown key \(expected one of the keys .*; did you mean "model"\?\)$/);
   assert.equal(errorOf({ ...base, epochs: 2.5 }), 'config.json: epochs: expected an integer >= 1 but received 2.5');
   assert.equal(errorOf({ ...base, sampler: { mode: 'Median', weights: { scaling: null } } }), 'config.json: sampler.weights.scaling: expected one of "none", "median", "majority", "minority", "log" when sampler.mode is "median" but received null');

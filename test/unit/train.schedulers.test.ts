@@ -144,3 +144,48 @@ test('EarlyStopping: stops on the patience-th bad epoch; plateau reduces one epo
   restored.loadStateDict(JSON.parse(JSON.stringify(es.stateDict())));
   assert.deepEqual(restored.stateDict(), { stop: true, num_bad_epochs: 4, best_metric: 0.5 });
 });
+
+const STEP_SCRIPT = `
+import json, sys, torch
+from torch.optim.lr_scheduler import ChainedScheduler, LinearLR, MultiStepLR
+out = []
+for c in json.loads(sys.stdin.read()):
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=c['lr'])
+    scheds = []
+    if c['warmup'] > 0:
+        scheds.append(LinearLR(opt, start_factor=c['warmupFactor'], end_factor=1.0, total_iters=c['warmup']))
+    # Factors relative to the base lr = one single-milestone MultiStepLR per change, gamma the ratio.
+    prev = 1.0
+    for m, f in zip(c['milestones'], c['factors']):
+        scheds.append(MultiStepLR(opt, milestones=[m], gamma=f / prev))
+        prev = f
+    chain = ChainedScheduler(scheds) if scheds else None
+    lrs = []
+    for epoch in range(c['epochs']):
+        lrs.append(opt.param_groups[0]['lr'])
+        opt.step()
+        if chain: chain.step()
+    out.append(lrs)
+print(json.dumps(out))
+`;
+
+test('lr_schedule "step" with warm-up equals torch ChainedScheduler(LinearLR, MultiStepLR…) epoch by epoch', { skip: pythonSkip('torch') }, async () => {
+  const { epochLr } = await import('../../src/optim/epochLr.js');
+  const cases = [
+    // bestfitting: [30, 15, 7.5, 3, 1]e-5 for [25, 5, 5, 5, 5] epochs.
+    { lr: 3e-4, milestones: [25, 30, 35, 40], factors: [0.5, 0.25, 0.1, 1 / 30], warmup: 0, warmupFactor: 0.1, epochs: 45 },
+    { lr: 3e-4, milestones: [25, 30, 35, 40], factors: [0.5, 0.25, 0.1, 1 / 30], warmup: 3, warmupFactor: 0.1, epochs: 45 },
+    { lr: 0.01, milestones: [2, 5], factors: [0.1, 0.01], warmup: 4, warmupFactor: 0.25, epochs: 8 },
+    { lr: 1e-3, milestones: [], factors: [], warmup: 5, warmupFactor: 0.2, epochs: 7 },
+  ];
+  const ref = JSON.parse(runPython(STEP_SCRIPT, [], JSON.stringify(cases))) as number[][];
+  cases.forEach((c, ci) => {
+    for (let e = 1; e <= c.epochs; e++) {
+      const got = epochLr(e, { schedule: 'step', epochs: c.epochs, baseLr: c.lr, minLr: 0, milestones: c.milestones, factors: c.factors, warmupEpochs: c.warmup, warmupFactor: c.warmupFactor })!;
+      const want = ref[ci][e - 1];
+      assert.ok(Math.abs(got - want) <= 1e-12 * want, `case ${ci} epoch ${e}: ${got} vs torch ${want}`);
+    }
+  });
+  assert.equal(epochLr(3, { schedule: 'plateau', epochs: 5, baseLr: 1, minLr: 0, milestones: [], factors: [], warmupEpochs: 0, warmupFactor: 0.1 }), null);
+});

@@ -113,6 +113,24 @@ function* combinations(n: number, size: number): Generator<number[]> {
   }
 }
 
+/**
+ * The dihedral group D8 less the identity (`--tta d8`, bestfitting): every rotation by 90° and every flip of a
+ * square image, as the 7 non-empty combinations of hflip, vflip and transpose (H+V = rotate 180°, H+T and V+T =
+ * rotate ±90°, T and H+V+T = the two diagonal flips). With the plain prediction they are the 8 symmetries.
+ */
+export function buildD8List(): TtaPipeline[] {
+  const base: [string, AugOp][] = [['H', { kind: 'hflip' }], ['V', { kind: 'vflip' }], ['T', { kind: 'transpose' }]];
+  const out: TtaPipeline[] = [];
+  for (let size = 1; size <= 3; size++) {
+    for (const combo of combinations(3, size)) out.push({ name: combo.map((i) => base[i][0]).join('+'), ops: combo.map((i) => base[i][1]) });
+  }
+  return out;
+}
+
+/** How TTA predictions are combined (`--tta-combine`): the seed's weighted mean of logits, a weighted mean of probabilities, or the maximum probability (bestfitting). */
+export type TtaCombine = 'logit-mean' | 'mean' | 'max';
+export const TTA_COMBINES: readonly TtaCombine[] = ['logit-mean', 'mean', 'max'];
+
 /** The first `numAug` pipelines (`--num-aug`); all when undefined. An error when more are asked than exist. */
 export function takeTta(list: readonly TtaPipeline[], numAug?: number): TtaPipeline[] {
   if (numAug === undefined) return list.slice();

@@ -8,7 +8,8 @@ import { removeStaleTemporaries } from '../../io/text/writeChunksAtomic.js';
 import { withFsErrors } from '../../io/fs/fsError.js';
 import { openChannelSource, isDir, type ChannelSource } from '../store/channelSource.js';
 import { readCsvColumn, readLabelCsv } from '../tables/csv.js';
-import { decodeChannelsRgby } from '../image/decodeImage.js';
+import { decodeChannelsRgby, decodeGrey } from '../image/decodeImage.js';
+import { pilResizeLanczos } from '../image/pilResize.js';
 import { Hdf5Store, Hdf5Writer, type Hdf5Compression } from '../store/Hdf5Store.js';
 import { decodeMultiHot, NUM_CLASSES } from '../tables/labels.js';
 import { CHANNEL_COLORS } from '../store/PngFolderStore.js';
@@ -21,8 +22,13 @@ export interface ConvertOptions {
   dest: string;
   /** HPAv18 images to append: a folder (with HPAv18_train.csv) or the CSV itself (see docs/data-store.md). */
   hpav18?: string;
-  /** Expected image side in pixels (the converter never resizes). Default 512. */
+  /** Image side in pixels. Default 512. Without `resize`, every channel image must already have it. */
   size?: number;
+  /**
+   * Resize channel images of another size to `size` × `size` with Pillow's LANCZOS filter (pilResize.ts), so that
+   * larger stored images (`--size 768`, `--size 1024`, bestfitting) can be made from full-size sources. Default false.
+   */
+  resize?: boolean;
   /** Samples decoded concurrently (4 PNG decodes each). Default 2. */
   workers?: number;
   compression?: Hdf5Compression;
@@ -84,14 +90,14 @@ interface StoreState {
 }
 
 /** Locate the HPAv18 CSV and image source from the `--hpav18` argument. */
-function hpav18Locations(arg: string): { csv: string; images: string[] } {
+export function hpav18Locations(arg: string): { csv: string; images: string[] } {
   if (isDir(arg)) return { csv: join(arg, 'HPAv18_train.csv'), images: [join(arg, 'HPAv18_train.zip'), join(arg, 'images'), arg] };
   const dir = dirname(arg);
   return { csv: arg, images: [join(dir, 'HPAv18_train.zip'), join(dir, 'images'), dir] };
 }
 
 /** The Kaggle label file: `train_kaggle.csv` is the original kept by an earlier in-place conversion. */
-function originalCsv(dir: string, name: string, backup: string): string {
+export function originalCsv(dir: string, name: string, backup: string): string {
   const b = join(dir, backup);
   return existsSync(b) ? b : join(dir, name);
 }
@@ -177,7 +183,7 @@ export async function convertKaggle(opts: ConvertOptions): Promise<ConvertResult
       if (dup) throw new DataError(`Id "${dup}" appears in both the Kaggle and the HPAv18 label files; train.hdf5 names must be unique`);
       const path = join(dest, 'train.hdf5');
       log(`HDF5 file will be stored at ${path}`);
-      const out = await buildStore({ split: 'train', path, rows, sourcesKey }, { size, workers, compression, skipBad: !!opts.skipBad, every: opts.checkpointEvery ?? 64, quiet: opts.quiet });
+      const out = await buildStore({ split: 'train', path, rows, sourcesKey }, { size, resize: !!opts.resize, workers, compression, skipBad: !!opts.skipBad, every: opts.checkpointEvery ?? 64, quiet: opts.quiet });
       skipped.push(...out.skipped);
       result.converted += out.converted;
       const skippedIds = new Set(out.skipped.map((s) => s.id));
@@ -201,7 +207,7 @@ export async function convertKaggle(opts: ConvertOptions): Promise<ConvertResult
       log(`Loading from ${testSrc.location}`);
       const path = join(dest, 'test.hdf5');
       log(`HDF5 file will be stored at ${path}`);
-      const out = await buildStore({ split: 'test', path, rows: ids.map((id) => ({ id, source: testSrc })), sourcesKey: [testSrc.location] }, { size, workers, compression, skipBad: !!opts.skipBad, every: opts.checkpointEvery ?? 64, quiet: opts.quiet });
+      const out = await buildStore({ split: 'test', path, rows: ids.map((id) => ({ id, source: testSrc })), sourcesKey: [testSrc.location] }, { size, resize: !!opts.resize, workers, compression, skipBad: !!opts.skipBad, every: opts.checkpointEvery ?? 64, quiet: opts.quiet });
       skipped.push(...out.skipped);
       result.converted += out.converted;
       const skippedIds = new Set(out.skipped.map((s) => s.id));
@@ -234,6 +240,7 @@ function firstDuplicate(ids: string[]): string | undefined {
 
 interface BuildOptions {
   size: number;
+  resize?: boolean;
   workers: number;
   compression: Hdf5Compression;
   skipBad: boolean;
@@ -244,17 +251,26 @@ interface BuildOptions {
 type Loaded = { ok: true; image: Uint8Array } | { ok: false; error: DataError; file: string };
 
 /** Read and decode the four channels of one sample as H×W×4 RGBY. Never rejects for bad data. */
-async function loadSample(row: Row, size: number): Promise<Loaded> {
+/** Decode each channel at whatever size it has and resize it to size × size (Pillow LANCZOS), interleaved RGBY. */
+async function decodeResizedRgby(inputs: readonly Uint8Array[], files: readonly string[], size: number): Promise<Uint8Array> {
+  const out = new Uint8Array(size * size * 4);
+  for (let c = 0; c < 4; c++) {
+    const g = await decodeGrey(inputs[c], { file: files[c] });
+    const px = g.width === size && g.height === size ? g.data : pilResizeLanczos(g.data, g.width, g.height, 1, size, size);
+    for (let i = 0; i < size * size; i++) out[i * 4 + c] = px[i];
+  }
+  return out;
+}
+
+async function loadSample(row: Row, size: number, resize = false): Promise<Loaded> {
   const files = CHANNEL_COLORS.map((color) => row.source.describe(row.id, color));
   try {
     const bytes = await Promise.allSettled(CHANNEL_COLORS.map((color) => row.source.read(row.id, color)));
     // Report the first bad channel in colour order, so the message does not depend on timing.
     const c = bytes.findIndex((b) => b.status === 'rejected');
     if (c >= 0) throw (bytes[c] as PromiseRejectedResult).reason;
-    const image = await decodeChannelsRgby(
-      bytes.map((b) => (b as PromiseFulfilledResult<Uint8Array>).value),
-      { files, width: size, height: size },
-    );
+    const values = bytes.map((b) => (b as PromiseFulfilledResult<Uint8Array>).value);
+    const image = resize ? await decodeResizedRgby(values, files, size) : await decodeChannelsRgby(values, { files, width: size, height: size });
     return { ok: true, image };
   } catch (err) {
     if (!(err instanceof DataError)) throw err;
@@ -266,7 +282,7 @@ async function loadSample(row: Row, size: number): Promise<Loaded> {
 async function buildStore(job: StoreJob, o: BuildOptions): Promise<{ rows: number; skipped: SkippedSample[]; converted: number }> {
   const ids = job.rows.map((r) => r.id);
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ v: 1, ids, sources: job.sourcesKey, size: o.size, compression: o.compression, skipBad: o.skipBad }))
+    .update(JSON.stringify({ v: 1, ids, sources: job.sourcesKey, size: o.size, compression: o.compression, skipBad: o.skipBad, ...(o.resize ? { resize: 'lanczos' } : {}) }))
     .digest('hex');
   const partial = temporaryPathFor(job.path);
   const statePath = `${partial}.json`;
@@ -338,7 +354,7 @@ async function buildStore(job: StoreJob, o: BuildOptions): Promise<{ rows: numbe
   try {
     for (let j = state.done; j < ids.length; j++) {
       while (next < ids.length && next < j + o.workers) {
-        inflight.set(next, loadSample(job.rows[next], o.size));
+        inflight.set(next, loadSample(job.rows[next], o.size, o.resize));
         next++;
       }
       const r = await inflight.get(j)!;

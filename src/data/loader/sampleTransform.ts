@@ -16,8 +16,12 @@ import { seededRandom } from '../tables/seededRandom.js';
 export type SampleTransform =
   /** Resize + to-tensor: validation, test, and training without `aug` (seed-spec §10.1 steps 1 and 7). */
   | { readonly kind: 'plain'; readonly height: number; readonly width: number }
-  /** The seed's training augmentation, drawn per sample from (seed, epoch, position in the epoch). */
-  | { readonly kind: 'train'; readonly height: number; readonly width: number }
+  /**
+   * The seed's training augmentation, drawn per sample from (seed, epoch, position in the epoch); with `crop`
+   * (config `crop_size`, bestfitting: 512 crops of 768 images) a random crop of that size is cut from the
+   * height × width image first, at an offset drawn from its own stream of the same sample.
+   */
+  | { readonly kind: 'train'; readonly height: number; readonly width: number; readonly crop?: ImageSize }
   /** Resize, then fixed ops (one TTA pipeline). */
   | { readonly kind: 'ops'; readonly height: number; readonly width: number; readonly ops: readonly AugOp[] };
 
@@ -47,7 +51,43 @@ export function transformSize(t: SampleTransform): ImageSize {
 /** Channels, height and width of one output sample. */
 export function sampleShape(p: SamplePipeline): [number, number, number] {
   const { height, width } = transformSize(p.transform);
+  const crop = cropOf(p.transform);
+  if (crop) {
+    if (!(Number.isInteger(crop.height) && Number.isInteger(crop.width) && crop.height > 0 && crop.width > 0 && crop.height <= height && crop.width <= width)) {
+      throw new UsageError(`loader transform: the crop ${crop.height}×${crop.width} must be positive integers within the ${height}×${width} image`);
+    }
+    return [filterChannelCount(p.filter), crop.height, crop.width];
+  }
   return [filterChannelCount(p.filter), height, width];
+}
+
+function cropOf(t: SampleTransform): ImageSize | undefined {
+  return t.kind === 'train' ? t.crop : undefined;
+}
+
+/** The top-left corner of one sample's random crop: uniform over every position inside the image. */
+export function cropOffset(p: SamplePipeline, epoch: number, position: number): { top: number; left: number } {
+  const { height, width } = transformSize(p.transform);
+  const crop = cropOf(p.transform)!;
+  const rng = seededRandom(p.seed, epoch, position, 7);
+  return { top: Math.floor(rng() * (height - crop.height + 1)), left: Math.floor(rng() * (width - crop.width + 1)) };
+}
+
+/** The `size` window of `img` at (top, left), as a new image. */
+export function cropImage(img: HwcImage, top: number, left: number, size: ImageSize): HwcImage {
+  const C = img.channels;
+  const out = new Uint8Array(size.height * size.width * C);
+  for (let y = 0; y < size.height; y++) out.set(img.data.subarray(((top + y) * img.width + left) * C, ((top + y) * img.width + left + size.width) * C), y * size.width * C);
+  return { data: out, height: size.height, width: size.width, channels: C };
+}
+
+/** Resize to the transform's size, then cut the sample's random crop when the transform has one. */
+function resizedAndCropped(img: HwcImage, p: SamplePipeline, epoch: number, position: number): HwcImage {
+  const resized = resizeBilinear(img, transformSize(p.transform));
+  const crop = cropOf(p.transform);
+  if (!crop) return resized;
+  const { top, left } = cropOffset(p, epoch, position);
+  return cropImage(resized, top, left, crop);
 }
 
 /** The ops drawn for one sample: none (plain), the training augmentation for (seed, epoch, position), or the TTA ops. */
@@ -67,7 +107,7 @@ export function sampleOps(p: SamplePipeline, epoch: number, position: number): r
 
 /** Apply the pipeline's image transform to one channel-filtered image (the reference path of `loadSamples`). */
 export function transformImage(img: HwcImage, p: SamplePipeline, epoch: number, position: number): HwcImage {
-  return applyOps(resizeBilinear(img, transformSize(p.transform)), sampleOps(p, epoch, position));
+  return applyOps(resizedAndCropped(img, p, epoch, position), sampleOps(p, epoch, position));
 }
 
 /**
@@ -86,12 +126,12 @@ export function loadSamples(store: ImageStore, samples: readonly SampleRequest[]
     const rgby = store.read(s.row);
     const stored: HwcImage = { data: rgby, height: store.height, width: store.width, channels: 4 };
     const ops = sampleOps(p, epoch, s.position);
-    if (map && store.height === H && store.width === W) {
+    if (map && !cropOf(p.transform) && store.height === H && store.width === W) {
       // No resize: pick the channels inside the fused gather pass instead of copying them first.
       augmentToFloatCHW(stored, ops, dst, i * per, map);
     } else {
       const img: HwcImage = { data: applyChannelFilter(rgby, store.height, store.width, p.filter), height: store.height, width: store.width, channels: C };
-      augmentToFloatCHW(resizeBilinear(img, { height: H, width: W }), ops, dst, i * per);
+      augmentToFloatCHW(resizedAndCropped(img, p, epoch, s.position), ops, dst, i * per);
     }
   });
   return dst;
