@@ -22,6 +22,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -228,4 +229,61 @@ rows.forEach((r, i) => {
   console.log(`| ${r.map((cell, j) => cell.padEnd(widths[j])).join(' | ')} |`);
   if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 });
+
+// The limit: achieved FLOP/s as a share of this CPU's peak, for both sides.
+const fwd = resnet34Flops(SIZE);
+const peak = peakGflops();
+console.log(`\nResNet34 at ${SIZE}²: ${(fwd / 1e9).toFixed(2)} GFLOP per image forward (convolutions + fc, 2 FLOP per multiply-add), ` +
+  `training step counted as 3× forward. Peak ${peak.gflops.toFixed(0)} GFLOP/s${p}: ${peak.how}`);
+for (const c of CASES) {
+  const ms = results.get(c)!;
+  const perImage = c.startsWith('train') ? 3 * fwd : fwd;
+  const g = (imgs: number): string => `${((imgs * perImage) / 1e9).toFixed(0)} GFLOP/s (${((100 * imgs * perImage) / 1e9 / peak.gflops).toFixed(0)} %)`;
+  const med = (k: 'hp' | 'py' | 'pyFp32'): number => median(ms.map((m) => m[k]!));
+  console.log(`  ${c.padEnd(20)} hpaic${p} ${g(med('hp'))}, PyTorch${p} ${g(med('py'))}${BF16 ? `, PyTorch fp32 ${g(med('pyFp32'))} of the bf16 peak` : ''}`);
+}
 console.log(`\nload average at end ${loadavg().map((v) => v.toFixed(1)).join(' ')}; hpaic tensors leaked by the benchmark: ${leaked}`);
+
+/** Multiply-adds ×2 of torchvision's ResNet34 (basic blocks [3, 4, 6, 3]) with a 28-class fc, at size² input. */
+function resnet34Flops(size: number): number {
+  let macs = 0;
+  const conv = (out: number, cin: number, cout: number, k: number): void => void (macs += out * out * cin * cout * k * k);
+  let h = Math.ceil(size / 2);
+  conv(h, 3, 64, 7);
+  h = Math.ceil(h / 2); // max pool
+  let cin = 64;
+  [[3, 64], [4, 128], [6, 256], [3, 512]].forEach(([blocks, width], stage) => {
+    for (let b = 0; b < blocks; b++) {
+      if (b === 0 && stage > 0) h = Math.ceil(h / 2);
+      conv(h, cin, width, 3);
+      conv(h, width, width, 3);
+      if (cin !== width) conv(h, cin, width, 1); // downsample
+      cin = width;
+    }
+  });
+  macs += 512 * 28;
+  return 2 * macs;
+}
+
+/**
+ * The CPU's peak FLOP/s over the benchmark's threads: threads × FLOP per cycle per core × clock. FLOP per cycle: BENCH_FLOP_PER_CYCLE, else
+ * 32 for fp32 (two 256-bit FMA pipes, as AMD Zen 4 runs AVX-512, and most Xeons' single 512-bit FMA port; a Xeon with two 512-bit FMA
+ * ports does 64: set it) and twice that for bf16 (VDPBF16PS: two products per fp32 lane; AMX is far above, not modelled). Clock:
+ * BENCH_CLOCK_GHZ, else cpufreq's maximum, else /proc/cpuinfo's MHz (on a VM that is the nominal clock; boost runs above it).
+ */
+function peakGflops(): { gflops: number; how: string } {
+  const perCycle = Number(process.env.BENCH_FLOP_PER_CYCLE ?? 0) || (BF16 ? 64 : 32);
+  let ghz = Number(process.env.BENCH_CLOCK_GHZ ?? 0);
+  let source = 'BENCH_CLOCK_GHZ';
+  if (!ghz) {
+    try {
+      ghz = Number(readFileSync('/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq', 'utf8')) / 1e6;
+      source = 'cpufreq maximum';
+    } catch {
+      const m = readFileSync('/proc/cpuinfo', 'utf8').match(/cpu MHz\s*:\s*([\d.]+)/);
+      ghz = m ? Number(m[1]) / 1000 : 0;
+      source = '/proc/cpuinfo (nominal)';
+    }
+  }
+  return { gflops: THREADS * perCycle * ghz, how: `${THREADS} cores × ${perCycle} FLOP/cycle × ${ghz.toFixed(2)} GHz (${source})` };
+}
