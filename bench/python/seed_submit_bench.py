@@ -92,7 +92,7 @@ def main():
     plain = torchvision.transforms.Compose([torchvision.transforms.Resize(args.size), torchvision.transforms.ToTensor()])
     tta = listed_transforms(args.size, args.pipelines) if args.pipelines else tta_transforms(args.size)
     pipelines = [plain] + tta
-    weights = [0.4] + [0.6 / len(tta)] * len(tta)
+    weights = [0.4] + [0.6 / len(tta)] * len(tta) if tta else [1.0]
     t0 = time.perf_counter()
     total = None
     for w, tf in zip(weights, pipelines):
