@@ -22,6 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hdf5Writer } from '../src/data/store/Hdf5Store.js';
+import { blobImage } from './blobImage.js';
 import { seededRandom } from '../src/data/tables/seededRandom.js';
 import { createModel } from '../src/models/registry.js';
 import { saveWeights } from '../src/models/weights.js';
@@ -40,28 +41,9 @@ const THREADS = Number(opt('threads', '2'));
 const VAL = 0.25;
 const GiB = 2 ** 30;
 
-/** Smooth blobs with mild noise in each of the four channels (as bench:train). */
-function image(rng: () => number): Uint8Array {
-  const px = new Uint8Array(S * S * 4);
-  for (let c = 0; c < 4; c++) {
-    for (let k = 0; k < 12; k++) {
-      const cx = rng() * S, cy = rng() * S, r = S / 25 + (rng() * S) / 10, v = 60 + rng() * 190;
-      for (let y = Math.max(0, Math.floor(cy - r)); y < Math.min(S, cy + r); y++) {
-        for (let x = Math.max(0, Math.floor(cx - r)); x < Math.min(S, cx + r); x++) {
-          const d = Math.hypot(x - cx, y - cy) / r;
-          const i = (y * S + x) * 4 + c;
-          if (d < 1) px[i] = Math.max(px[i], Math.round(v * (1 - d * d)));
-        }
-      }
-    }
-  }
-  for (let i = 0; i < px.length; i++) if (px[i] > 0 || rng() < 0.1) px[i] = Math.min(255, px[i] + Math.floor(rng() * 6));
-  return px;
-}
-
 async function writeStore(path: string, ids: string[], rng: () => number): Promise<void> {
   const w = await Hdf5Writer.create(path, { height: S, width: S, nameLength: 36, compression: 'lzf' });
-  for (const id of ids) w.append(image(rng), id);
+  for (const id of ids) w.append(blobImage(rng, S), id);
   w.close();
 }
 
