@@ -17,3 +17,13 @@ export function blobImage(rng: () => number, size: number): Uint8Array {
   for (let i = 0; i < px.length; i++) if (px[i] > 0 || rng() < 0.1) px[i] = Math.min(255, px[i] + Math.floor(rng() * 6));
   return px;
 }
+
+/** An HPA-like multi-hot target as the CSV writes it: classes 0 and 25 common, a few others rarer, never empty. */
+export function hpaLikeTarget(rng: () => number): string {
+  const l = new Set<number>();
+  if (rng() < 0.45) l.add(0);
+  if (rng() < 0.25) l.add(25);
+  for (const c of [2, 5, 7, 21, 23]) if (rng() < 0.1) l.add(c);
+  if (l.size === 0) l.add(Math.floor(rng() * 28));
+  return [...l].sort((a, b) => a - b).join(' ');
+}

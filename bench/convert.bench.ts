@@ -8,20 +8,15 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { decodeChannelsRgby } from '../src/data/image/decodeImage.js';
 import { Hdf5Writer } from '../src/data/store/Hdf5Store.js';
+import { REPO, benchOption } from './benchOptions.js';
 
-const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
-function opt(name: string, fallback: string): string {
-  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return flag ? flag.slice(name.length + 3) : (process.env[`BENCH_${name.toUpperCase()}`] ?? fallback);
-}
-const TRAIN = Number(opt('train', '96'));
-const TEST = Number(opt('test', '32'));
-const S = Number(opt('size', '512'));
-const ROUNDS = Number(opt('rounds', '2'));
+const TRAIN = Number(benchOption('train', '96'));
+const TEST = Number(benchOption('test', '32'));
+const S = Number(benchOption('size', '512'));
+const ROUNDS = Number(benchOption('rounds', '2'));
 const COLORS = ['red', 'green', 'blue', 'yellow'];
 
 function run(cmd: string, args: string[]): { seconds: number; stdout: string } {
@@ -48,7 +43,7 @@ try {
     const sides = [
       () => {
         const dest = join(work, `hpaic_${round}`);
-        ours.push(run(process.execPath, [join(REPO, 'bin/hpaic.js'), 'convert', '--src', src, '--dest', dest, '--quiet']).seconds);
+        ours.push(run(process.execPath, [join(REPO, 'bin/hpaic.js'), 'convert', '--src', src, '--dest', dest, '--size', String(S), '--quiet']).seconds);
       },
       () => {
         const dest = join(work, `seed_${round}`);

@@ -25,31 +25,22 @@ import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createModel } from '../src/models/registry.js';
 import { Adam } from '../src/optim/Adam.js';
 import { F, rand, liveTensors, manualSeed, noGrad, setNumThreads, getNumThreads, tidy, keep, engineInfo, autocast } from '../src/tensor/index.js';
 import type { Tensor } from '../src/tensor/index.js';
 import type { Module } from '../src/nn/Module.js';
+import { REPO, benchOption } from './benchOptions.js';
 
-const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
-/** `--name=value` or `--name value`, else BENCH_NAME, else the fallback. */
-function opt(name: string, fallback: string): string {
-  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
-  if (flag) return flag.slice(name.length + 3);
-  const at = process.argv.indexOf(`--${name}`);
-  if (at >= 0 && process.argv[at + 1] !== undefined) return process.argv[at + 1];
-  return process.env[`BENCH_${name.toUpperCase()}`] ?? fallback;
-}
-const WARMUP = Number(opt('warmup', '3'));
-const STEPS = Number(opt('steps', '10'));
-const ROUNDS = Number(opt('rounds', '1'));
-const THREADS = Number(opt('threads', '2'));
-const BATCH = Number(opt('batch', '8'));
-const SIZE = Number(opt('size', '256'));
-const CASES = opt('cases', 'train:contiguous,train:channels_last,infer:contiguous,infer:channels_last').split(',');
-const PRECISION = opt('precision', 'fp32');
+const WARMUP = Number(benchOption('warmup', '3'));
+const STEPS = Number(benchOption('steps', '10'));
+const ROUNDS = Number(benchOption('rounds', '1'));
+const THREADS = Number(benchOption('threads', '2'));
+const BATCH = Number(benchOption('batch', '8'));
+const SIZE = Number(benchOption('size', '256'));
+const CASES = benchOption('cases', 'train:contiguous,train:channels_last,infer:contiguous,infer:channels_last').split(',');
+const PRECISION = benchOption('precision', 'fp32');
 if (PRECISION !== 'fp32' && PRECISION !== 'bf16') throw new Error(`--precision must be fp32 or bf16 (fp16 is CUDA-only), got "${PRECISION}"`);
 const BF16 = PRECISION === 'bf16';
 /** The forward (and loss) under bf16 autocast when --precision=bf16. */

@@ -19,25 +19,20 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Hdf5Writer } from '../src/data/store/Hdf5Store.js';
-import { blobImage } from './blobImage.js';
+import { blobImage, hpaLikeTarget } from './blobImage.js';
 import { seededRandom } from '../src/data/tables/seededRandom.js';
 import { createModel } from '../src/models/registry.js';
 import { saveWeights } from '../src/models/weights.js';
 import { buildTtaList } from '../src/data/image/tta.js';
+import { REPO, benchOption } from './benchOptions.js';
 
-const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
-function opt(name: string, fallback: string): string {
-  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return flag ? flag.slice(name.length + 3) : (process.env[`BENCH_${name.toUpperCase()}`] ?? fallback);
-}
-const N = Number(opt('n', '128'));
-const S = Number(opt('size', '512'));
-const N_TEST = Number(opt('test', '32'));
-const BATCH = Number(opt('batch', '16'));
-const THREADS = Number(opt('threads', '2'));
+const N = Number(benchOption('n', '128'));
+const S = Number(benchOption('size', '512'));
+const N_TEST = Number(benchOption('test', '32'));
+const BATCH = Number(benchOption('batch', '16'));
+const THREADS = Number(benchOption('threads', '2'));
 const VAL = 0.25;
 const GiB = 2 ** 30;
 
@@ -114,14 +109,7 @@ try {
   const testIds = Array.from({ length: N_TEST }, (_, i) => idOf('testx', i));
   await writeStore(join(root, 'train.hdf5'), ids, rng);
   await writeStore(join(root, 'test.hdf5'), testIds, rng);
-  const labels = ids.map(() => {
-    const l = new Set<number>();
-    if (rng() < 0.45) l.add(0);
-    if (rng() < 0.25) l.add(25);
-    for (const c of [2, 5, 7, 21, 23]) if (rng() < 0.1) l.add(c);
-    if (l.size === 0) l.add(Math.floor(rng() * 28));
-    return [...l].sort((a, b) => a - b).join(' ');
-  });
+  const labels = ids.map(() => hpaLikeTarget(rng));
   writeFileSync(join(root, 'train.csv'), 'Id,Target\n' + ids.map((id, i) => `${id},${labels[i]}`).join('\n') + '\n');
   writeFileSync(join(root, 'sample_submission.csv'), 'Id,Predicted\n' + testIds.map((id) => `${id},0`).join('\n') + '\n');
   // The PyTorch prediction passes read <dir>/test.hdf5 + sample_submission.csv: a folder with the validation-sized set.

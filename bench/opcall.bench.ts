@@ -8,13 +8,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { ones, setNumThreads, tidy } from '../src/tensor/index.js';
+import { benchOption } from './benchOptions.js';
 
-function opt(name: string, fallback: string): string {
-  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return flag ? flag.slice(name.length + 3) : (process.env[`BENCH_${name.toUpperCase()}`] ?? fallback);
-}
-const CALLS = Number(opt('calls', '200000'));
-const ROUNDS = Number(opt('rounds', '3'));
+const CALLS = Number(benchOption('calls', '200000'));
+const ROUNDS = Number(benchOption('rounds', '3'));
 
 function hpaicRound(): number {
   const a = ones([1]);

@@ -25,27 +25,22 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Hdf5Writer } from '../src/data/store/Hdf5Store.js';
-import { blobImage } from './blobImage.js';
+import { blobImage, hpaLikeTarget } from './blobImage.js';
 import { seededRandom } from '../src/data/tables/seededRandom.js';
+import { REPO, benchOption } from './benchOptions.js';
 
-const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
-function opt(name: string, fallback: string): string {
-  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return flag ? flag.slice(name.length + 3) : (process.env[`BENCH_${name.toUpperCase()}`] ?? fallback);
-}
-const N = Number(opt('n', '256'));
-const S = Number(opt('size', '128'));
-const BATCH = Number(opt('batch', '16'));
-const THREADS = Number(opt('threads', '2'));
-const EPOCHS = Number(opt('epochs', '2'));
-const ROUNDS = Number(opt('rounds', '1'));
-const WORKERS = opt('workers', '0,1,2').split(',').map(Number);
+const N = Number(benchOption('n', '256'));
+const S = Number(benchOption('size', '128'));
+const BATCH = Number(benchOption('batch', '16'));
+const THREADS = Number(benchOption('threads', '2'));
+const EPOCHS = Number(benchOption('epochs', '2'));
+const ROUNDS = Number(benchOption('rounds', '1'));
+const WORKERS = benchOption('workers', '0,1,2').split(',').map(Number);
 const VAL_SIZE = 0.25;
-const PY_MALLOC = opt('py_malloc', 'default');
-const PRECISION = opt('precision', 'fp32');
+const PY_MALLOC = benchOption('py_malloc', 'default');
+const PRECISION = benchOption('precision', 'fp32');
 if (PRECISION !== 'fp32' && PRECISION !== 'bf16') throw new Error(`--precision must be fp32 or bf16 (fp16 is CUDA-only), got "${PRECISION}"`);
 type Precision = 'fp32' | 'bf16';
 const PY_MALLOC_ENV = PY_MALLOC === 'tuned' ? { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: String(2 ** 30) } : {};
@@ -56,15 +51,7 @@ async function writeDataset(root: string): Promise<void> {
   const w = await Hdf5Writer.create(join(root, 'train.hdf5'), { height: S, width: S, nameLength: 36, compression: 'lzf' });
   for (const id of ids) w.append(blobImage(rng, S), id);
   w.close();
-  const labels = ids.map(() => {
-    const l = new Set<number>();
-    // HPA-like skew: class 0 and 25 common, a few others rarer.
-    if (rng() < 0.45) l.add(0);
-    if (rng() < 0.25) l.add(25);
-    for (const c of [2, 5, 7, 21, 23]) if (rng() < 0.1) l.add(c);
-    if (l.size === 0) l.add(Math.floor(rng() * 28));
-    return [...l].sort((a, b) => a - b).join(' ');
-  });
+  const labels = ids.map(() => hpaLikeTarget(rng));
   writeFileSync(join(root, 'train.csv'), 'Id,Target\n' + ids.map((id, i) => `${id},${labels[i]}`).join('\n') + '\n');
 }
 
