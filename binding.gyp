@@ -1,6 +1,6 @@
 {
   "variables": {
-    "with_native_hdf5%": "<!(node scripts/find-hdf5.mjs --found)"
+    "with_native_ingest%": "<!(node scripts/find-ingest-libs.mjs --found)"
   },
   "targets": [{
     "target_name": "hpaic",
@@ -13,16 +13,16 @@
     "libraries": ["<!@(node scripts/find-libtorch.mjs --libdirs)", "-Wl,--no-as-needed", "<!@(node scripts/find-libtorch.mjs --libs)", "-Wl,--as-needed", "-Wl,-z,now"]
   },
   {
-    "target_name": "hpaic_hdf5",
+    "target_name": "hpaic_ingest",
     "conditions": [
-      ["with_native_hdf5==1", {
-        "sources": ["native/hdf5/ImageStoreWriter.cc", "native/hdf5/lzfFilter.cc"],
-        "include_dirs": ["<!@(node -p \"require('node-addon-api').include_dir\")", "<!@(node scripts/find-hdf5.mjs --includes)"],
+      ["with_native_ingest==1", {
+        "sources": ["native/ingest/addon.cc", "native/ingest/ImageStoreWriter.cc", "native/ingest/encodeLzf.cc", "native/ingest/decodePngPlanes.cc", "native/ingest/lzfFilter.cc"],
+        "include_dirs": ["<!@(node -p \"require('node-addon-api').include_dir\")", "<!@(node scripts/find-ingest-libs.mjs --includes)"],
         "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],
         "cflags!": ["-fno-exceptions"],
         "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
         "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-Wno-unused-parameter"],
-        "libraries": ["<!@(node scripts/find-hdf5.mjs --libs)"]
+        "libraries": ["<!@(node scripts/find-ingest-libs.mjs --libs)"]
       }, {
         "type": "none"
       }]

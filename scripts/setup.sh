@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="libtorch-dev libhdf5-dev liblzf-dev pkg-config python3-torch python3-torchvision python3-sklearn python3-h5py python3-numpy g++ make python3 python3-protobuf protobuf-compiler chromium libgloo-dev python3-onnx"
+APT_PACKAGES="libtorch-dev libhdf5-dev liblzf-dev libdeflate-dev pkg-config python3-torch python3-torchvision python3-sklearn python3-h5py python3-numpy g++ make python3 python3-protobuf protobuf-compiler chromium libgloo-dev python3-onnx"
 if [ "${HPAIC_SKIP_APT:-0}" != "1" ]; then
   SUDO=""
   if [ "$(id -u)" != "0" ]; then

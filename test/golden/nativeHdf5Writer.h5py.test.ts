@@ -1,5 +1,5 @@
 /**
- * The native store writer (native/hdf5/, libhdf5 + liblzf) against h5py writing the seed's way: the same LZF
+ * The native store writer (native/ingest/, libhdf5 + liblzf) against h5py writing the seed's way: the same LZF
  * chunks byte for byte (read back with h5py's read_direct_chunk), the same filter client data, raw chunks with the
  * filter marked skipped where LZF cannot shrink an image, appends to an h5py file, and errors naming the file.
  */
@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadHdf5Addon } from '../../src/native/loadHdf5Addon.js';
+import { loadIngestAddon } from '../../src/native/loadIngestAddon.js';
 import { createStoreWriter, openStoreWriter } from '../../src/data/store/StoreWriter.js';
 import { DataError } from '../../src/errors.js';
 import { pythonSkip, referenceMissing, runPython, tempDir } from '../helpers/env.js';
 
 const H = 40;
 const W = 36;
-const { addon, why } = loadHdf5Addon();
+const { addon, why } = loadIngestAddon();
 const skip = pythonSkip('h5py', 'numpy') || (addon ? false : referenceMissing(`the native store writer is absent: ${why}`));
 
 /** Rows 0-2 compressible (distinct), row 3 seeded noise LZF cannot shrink. */

@@ -20,8 +20,8 @@ export function pngSize(bytes: Uint8Array, file: string): { width: number; heigh
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
-/** What {@link decodePngSync} and {@link decodePngAsync} need from a PNG's chunks. */
-interface PngLayout {
+/** What the decoders need from a PNG's chunks. */
+export interface PngLayout {
   width: number;
   height: number;
   channels: number;
@@ -33,7 +33,7 @@ interface PngLayout {
  * Walk the chunks of an 8-bit, non-interlaced, non-palette PNG.
  * @throws DataError naming `file` for a bad signature, truncated chunks, another bit depth, palette or interlace
  */
-function pngLayout(bytes: Uint8Array, file: string): PngLayout {
+export function pngLayout(bytes: Uint8Array, file: string): PngLayout {
   for (let i = 0; i < 8; i++) if (bytes[i] !== SIGNATURE[i]) throw new DataError(`${file}: not a PNG file (bad signature)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 8;

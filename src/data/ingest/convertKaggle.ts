@@ -12,7 +12,7 @@ import { decodeChannelsRgby, decodeGrey } from '../image/decodeImage.js';
 import { pilResizeLanczos } from '../image/pilResize.js';
 import { Hdf5Store, type Hdf5Compression } from '../store/Hdf5Store.js';
 import { createStoreWriter, openStoreWriter, type StoreWriter } from '../store/StoreWriter.js';
-import type { EncodedChunk } from '../../native/loadHdf5Addon.js';
+import type { EncodedChunk } from '../../native/loadIngestAddon.js';
 import { decodeMultiHot, NUM_CLASSES } from '../tables/labels.js';
 import { CHANNEL_COLORS } from '../store/PngFolderStore.js';
 

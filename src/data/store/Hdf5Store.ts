@@ -1,7 +1,7 @@
 import type * as H5 from 'h5wasm/node';
 import { existsSync } from 'node:fs';
 import { DataError, UsageError } from '../../errors.js';
-import type { EncodedChunk } from '../../native/loadHdf5Addon.js';
+import type { EncodedChunk } from '../../native/loadIngestAddon.js';
 import type { ImageStore } from './ImageStore.js';
 import type { StoreWriter } from './StoreWriter.js';
 

@@ -1,10 +1,10 @@
 import { DataError, UsageError } from '../../errors.js';
-import type { EncodedChunk, Hdf5AddonBinding, NativeImageStoreWriter } from '../../native/loadHdf5Addon.js';
+import type { EncodedChunk, IngestAddonBinding, NativeImageStoreWriter } from '../../native/loadIngestAddon.js';
 import type { Hdf5WriterOptions } from './Hdf5Store.js';
 import type { StoreWriter } from './StoreWriter.js';
 
 /**
- * The seed's store layout written through libhdf5 (native/hdf5/): each image is LZF-compressed on a libuv thread
+ * The seed's store layout written through libhdf5 (native/ingest/): each image is LZF-compressed on a libuv thread
  * by {@link encode} (so several compress while the next PNGs decode) and written as one finished chunk by
  * {@link appendEncoded}. The files equal h5py's chunk for chunk (test/golden/nativeHdf5Writer.h5py.test.ts). An
  * image LZF cannot shrink is stored raw with the filter marked skipped, as h5py's optional LZF does.
@@ -13,11 +13,11 @@ export class NativeHdf5Writer implements StoreWriter {
   readonly backend = 'native';
   private constructor(
     readonly path: string,
-    private readonly addon: Hdf5AddonBinding,
+    private readonly addon: IngestAddonBinding,
     private readonly w: NativeImageStoreWriter,
   ) {}
 
-  static create(addon: Hdf5AddonBinding, path: string, opts: Hdf5WriterOptions): NativeHdf5Writer {
+  static create(addon: IngestAddonBinding, path: string, opts: Hdf5WriterOptions): NativeHdf5Writer {
     const compression = opts.compression ?? 'lzf';
     if (compression !== 'lzf' && compression !== 'none') throw new UsageError(`the native store writer handles lzf or none, not "${compression}"`);
     if (!(opts.nameLength >= 1)) throw new RangeError(`nameLength must be >= 1 but is ${opts.nameLength}`);
@@ -25,7 +25,7 @@ export class NativeHdf5Writer implements StoreWriter {
   }
 
   /** Open an existing store (one-image chunks, LZF or no filter) to append to it. */
-  static openAppend(addon: Hdf5AddonBinding, path: string): NativeHdf5Writer {
+  static openAppend(addon: IngestAddonBinding, path: string): NativeHdf5Writer {
     return new NativeHdf5Writer(path, addon, native(path, () => new addon.ImageStoreWriter(path, { create: false })));
   }
 

@@ -1,4 +1,4 @@
-import { loadHdf5Addon, type EncodedChunk } from '../../native/loadHdf5Addon.js';
+import { loadIngestAddon, type EncodedChunk } from '../../native/loadIngestAddon.js';
 import { Hdf5Writer, type Hdf5WriterOptions } from './Hdf5Store.js';
 import { NativeHdf5Writer } from './NativeHdf5Writer.js';
 
@@ -20,7 +20,7 @@ export interface StoreWriter {
 
 /** Create (truncate) a store at `path`, natively when the addon is built and the compression is lzf or none. */
 export async function createStoreWriter(path: string, opts: Hdf5WriterOptions): Promise<StoreWriter> {
-  const { addon } = loadHdf5Addon();
+  const { addon } = loadIngestAddon();
   const compression = opts.compression ?? 'lzf';
   if (addon && (compression === 'lzf' || compression === 'none')) return NativeHdf5Writer.create(addon, path, opts);
   return Hdf5Writer.create(path, opts);
@@ -28,7 +28,7 @@ export async function createStoreWriter(path: string, opts: Hdf5WriterOptions): 
 
 /** Open an existing store to append to it; h5wasm when the native writer is absent or does not take its filter. */
 export async function openStoreWriter(path: string): Promise<StoreWriter> {
-  const { addon } = loadHdf5Addon();
+  const { addon } = loadIngestAddon();
   if (addon) {
     try {
       return NativeHdf5Writer.openAppend(addon, path);

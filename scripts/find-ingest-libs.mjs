@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Locates libhdf5 (serial) and liblzf for the optional native store writer (build/Release/hpaic_hdf5.node),
-// through pkg-config as Debian/Ubuntu's libhdf5-dev and liblzf-dev install them. `--found` prints 1 or 0 for
+// Locates libhdf5 (serial), liblzf and libdeflate for the optional ingest addon (build/Release/hpaic_ingest.node),
+// through pkg-config as Debian/Ubuntu's libhdf5-dev, liblzf-dev and libdeflate-dev install them. `--found` prints 1 or 0 for
 // binding.gyp's condition; `--includes` / `--libs` print space-separated lists. Without them the target is left
-// out and `hpaic convert` writes through h5wasm (slower; docs/benchmarks.md "Memory and conversion").
+// out and `hpaic convert` decodes in JavaScript and writes through h5wasm (slower; docs/benchmarks.md "Memory and conversion").
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -15,14 +15,15 @@ function pkg(args) {
 }
 
 function find() {
-  if (process.env.HPAIC_NATIVE_HDF5 === '0') return null;
+  if (process.env.HPAIC_NATIVE_INGEST === '0') return null;
   const cflags = pkg(['--cflags', 'hdf5']);
   const libs = pkg(['--libs', 'hdf5']);
   const lzfInclude = ['/usr/include/liblzf', '/usr/include'].find((d) => existsSync(`${d}/lzf.h`));
-  if (cflags === null || libs === null || !lzfInclude) return null;
+  const deflate = pkg(['--libs', 'libdeflate']);
+  if (cflags === null || libs === null || !lzfInclude || deflate === null) return null;
   return {
     includes: [...cflags.split(/\s+/).filter((f) => f.startsWith('-I')).map((f) => f.slice(2)), lzfInclude],
-    libs: [...libs.split(/\s+/).filter(Boolean), '-llzf'],
+    libs: [...libs.split(/\s+/).filter(Boolean), '-llzf', ...deflate.split(/\s+/).filter(Boolean)],
   };
 }
 

@@ -1,5 +1,5 @@
 // The native writer of hpaic/seed image stores: `images` (N, H, W, 4) uint8 in chunks of one image, LZF or no
-// filter, and fixed-length `names`. Chunks arrive already compressed (encodeLzf runs on libuv's threads) and go
+// filter, and fixed-length `names`. Chunks arrive already compressed (encodeLzf.cc, on libuv's threads) and go
 // to the file with H5Dwrite_chunk, which h5wasm does not offer; every libhdf5 call stays on the JS thread.
 #include <napi.h>
 
@@ -11,9 +11,10 @@
 #include <hdf5.h>
 #include <lzf.h>
 
+#include "ingest.h"
 #include "lzfFilter.h"
 
-namespace hpaic_hdf5 {
+namespace hpaic_ingest {
 
 namespace {
 
@@ -35,7 +36,7 @@ herr_t firstMinor(unsigned n, const H5E_error2_t* err, void* data) {
   throw Napi::Error::New(env, path + ": " + what + (detail.empty() ? "" : " (" + detail + ")"));
 }
 
-class ImageStoreWriter : public Napi::ObjectWrap<ImageStoreWriter> {
+class ImageStoreWriter final : public Napi::ObjectWrap<ImageStoreWriter> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "ImageStoreWriter",
@@ -211,71 +212,8 @@ class ImageStoreWriter : public Napi::ObjectWrap<ImageStoreWriter> {
   bool lzf_ = false;
 };
 
-// encodeLzf(image) → Promise<{ data, filterMask }>: LZF on a libuv thread; an image LZF cannot shrink comes back
-// as it is with filter mask 1, which HDF5 records as "filter skipped" (h5py's optional LZF does the same).
-class EncodeLzfWorker : public Napi::AsyncWorker {
- public:
-  EncodeLzfWorker(Napi::Env env, Napi::Uint8Array image)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), image_(Napi::Persistent(image)), data_(image.Data()), size_(image.ByteLength()) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute() override {
-    // Not zero-filled: that cost 0.7 ms per image. (A buffer per libuv thread would race: the thread may start
-    // the next job before OnOK copies this one out.)
-    out_.reset(new uint8_t[size_]);
-    got_ = lzfCompress(data_, size_, out_.get());
-  }
-  void OnOK() override {
-    Napi::Env env = Env();
-    Napi::Object r = Napi::Object::New(env);
-    if (got_ > 0) {
-      // Copied into memory V8 accounts for, so the garbage collector sees what the chunks in flight hold.
-      r.Set("data", Napi::Buffer<uint8_t>::Copy(env, out_.get(), got_));
-      out_.reset();
-      r.Set("filterMask", Napi::Number::New(env, 0));
-    } else {
-      r.Set("data", image_.Value());
-      r.Set("filterMask", Napi::Number::New(env, 1));
-    }
-    deferred_.Resolve(r);
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  Napi::Reference<Napi::Uint8Array> image_;
-  const uint8_t* data_;
-  size_t size_;
-  std::unique_ptr<uint8_t[]> out_;
-  size_t got_ = 0;
-};
-
-Napi::Value EncodeLzf(const Napi::CallbackInfo& info) {
-  auto* w = new EncodeLzfWorker(info.Env(), info[0].As<Napi::Uint8Array>());
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
-}
-
-Napi::Value Hdf5Version(const Napi::CallbackInfo& info) {
-  unsigned a, b, c;
-  H5get_libversion(&a, &b, &c);
-  return Napi::String::New(info.Env(), std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c));
-}
-
 }  // namespace
 
-}  // namespace hpaic_hdf5
+Napi::Function DefineImageStoreWriter(Napi::Env env) { return ImageStoreWriter::Define(env); }
 
-static Napi::Object InitHdf5Addon(Napi::Env env, Napi::Object exports) {
-  using namespace hpaic_hdf5;
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions with the innermost message, not stderr dumps
-  registerLzfFilter();
-  exports.Set("ImageStoreWriter", ImageStoreWriter::Define(env));
-  exports.Set("encodeLzf", Napi::Function::New(env, EncodeLzf));
-  exports.Set("hdf5Version", Napi::Function::New(env, Hdf5Version));
-  return exports;
-}
-
-NODE_API_MODULE(hpaic_hdf5, InitHdf5Addon)
+}  // namespace hpaic_ingest

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace hpaic_hdf5 {
+namespace hpaic_ingest {
 
 constexpr int kLzfFilterId = 32000;
 // h5py's filter version (its lzf_filter.c), the first client value it stores.
@@ -17,4 +17,4 @@ void registerLzfFilter();
 // cannot make them smaller, as h5py's filter refuses then.
 size_t lzfCompress(const uint8_t* data, size_t n, uint8_t* out);
 
-}  // namespace hpaic_hdf5
+}  // namespace hpaic_ingest

@@ -7,7 +7,7 @@
 #include <hdf5.h>
 #include <lzf.h>
 
-namespace hpaic_hdf5 {
+namespace hpaic_ingest {
 
 namespace {
 
@@ -57,4 +57,4 @@ size_t lzfCompress(const uint8_t* data, size_t n, uint8_t* out) {
   return n < 2 ? 0 : lzf_compress(data, static_cast<unsigned>(n), out, static_cast<unsigned>(n - 1));
 }
 
-}  // namespace hpaic_hdf5
+}  // namespace hpaic_ingest
