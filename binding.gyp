@@ -16,12 +16,12 @@
     "target_name": "hpaic_ingest",
     "conditions": [
       ["with_native_ingest==1", {
-        "sources": ["native/ingest/addon.cc", "native/ingest/ImageStoreWriter.cc", "native/ingest/encodeLzf.cc", "native/ingest/decodePngPlanes.cc", "native/ingest/lzfFilter.cc"],
+        "sources": ["native/ingest/addon.cc", "native/ingest/ImageStoreWriter.cc", "native/ingest/encodeLzf.cc", "native/ingest/decodePngPlanes.cc", "native/ingest/resampleU8.cc", "native/ingest/lzfFilter.cc"],
         "include_dirs": ["<!@(node -p \"require('node-addon-api').include_dir\")", "<!@(node scripts/find-ingest-libs.mjs --includes)"],
         "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],
         "cflags!": ["-fno-exceptions"],
         "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-        "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-Wno-unused-parameter"],
+        "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-Wno-unused-parameter"],
         "libraries": ["<!@(node scripts/find-ingest-libs.mjs --libs)"]
       }, {
         "type": "none"

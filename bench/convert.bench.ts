@@ -8,7 +8,8 @@
  * Then where hpaic's time goes, and the HPAv18 downloader's resize (2048² JPEG → Lanczos 512² → luma PNG) per
  * core against the seed's PIL code, served from a local HTTP server.
  * Flags (or BENCH_ env): --train (96), --test (32), --size (512), --rounds (2; alternating which side goes first),
- * --hpav18 (16 JPEGs; 0 skips that part).
+ * --hpav18 (16 JPEGs; 0 skips that part), --real=1 (quartets of the real Kaggle PNGs in ../shared/data/real-samples,
+ * cycled, instead of synthetic ones; 512² only).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -27,6 +28,7 @@ const TEST = Number(benchOption('test', '32'));
 const S = Number(benchOption('size', '512'));
 const ROUNDS = Number(benchOption('rounds', '2'));
 const HPAV18 = Number(benchOption('hpav18', '16'));
+const REAL = benchOption('real', '0') === '1';
 const COLORS = ['red', 'green', 'blue', 'yellow'];
 const ENV = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
 
@@ -74,14 +76,15 @@ function hpaicSide(name: string, env: NodeJS.ProcessEnv, src: string): Side {
 const work = mkdtempSync(join(tmpdir(), 'hpaic-bench-convert-'));
 try {
   const src = join(work, 'src');
-  run(process.execPath, [join(REPO, 'bin/hpaic.js'), 'synth', '--out', src, '--train', String(TRAIN), '--test', String(TEST), '--size', String(S), '--quiet']);
+  if (REAL) realSamples(src);
+  else run(process.execPath, [join(REPO, 'bin/hpaic.js'), 'synth', '--out', src, '--train', String(TRAIN), '--test', String(TEST), '--size', String(S), '--quiet']);
   // Kaggle ships zips: store the PNGs as they are (they are already deflate-compressed).
   for (const split of ['train', 'test']) {
     run('/usr/bin/python3', ['-c', `import os, sys, zipfile\nd = sys.argv[1]\nwith zipfile.ZipFile(d + '.zip', 'w', zipfile.ZIP_STORED) as z:\n    [z.write(os.path.join(d, n), n) for n in sorted(os.listdir(d))]`, join(src, split)]);
   }
   const unzipped = join(src, 'train');
   const nativeWhy = loadIngestAddon().why;
-  console.log(`bench:convert — ${TRAIN} train + ${TEST} test synthetic RGBY quartets of ${S}² PNGs in train.zip/test.zip, LZF, ${ROUNDS} round(s)`);
+  console.log(`bench:convert — ${TRAIN} train + ${TEST} test ${REAL ? 'RGBY quartets of the real Kaggle 512² PNGs in ../shared/data/real-samples (cycled)' : `synthetic RGBY quartets of ${S}² PNGs`} in train.zip/test.zip, LZF, ${ROUNDS} round(s)`);
   console.log(`ingest addon: ${nativeWhy ? `not used (${nativeWhy})` : `libhdf5 ${loadIngestAddon().addon!.hdf5Version()}`}`);
   console.log(`load average at start ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
   const zips = join(work, 'zips');
@@ -150,6 +153,26 @@ try {
   console.log(`load average at end ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** `src/train` + `src/test` + the CSVs, each sample's four channels copied from the real 8-bit Kaggle PNGs in turn. */
+function realSamples(src: string): void {
+  const dir = join(REPO, '..', 'shared', 'data', 'real-samples');
+  const pngs = ['kaggle2018_train', 'kaggle2018_test'].flatMap((d) => readdirSync(join(dir, d)).filter((f) => f.endsWith('.png')).sort().map((f) => join(dir, d, f)));
+  if (pngs.length === 0) throw new Error(`--real=1: no PNGs in ${dir}`);
+  let k = 0;
+  const make = (split: string, n: number): string[] => {
+    mkdirSync(join(src, split), { recursive: true });
+    return Array.from({ length: n }, (_, i) => {
+      const id = `${String(i).padStart(8, '0')}-${split === 'train' ? 'bbc3' : 'bad2'}-11e8-b2bc-ac1f6b6435d0`;
+      for (const color of COLORS) writeFileSync(join(src, split, `${id}_${color}.png`), readFileSync(pngs[k++ % pngs.length]));
+      return id;
+    });
+  };
+  const train = make('train', TRAIN);
+  const test = make('test', TEST);
+  writeFileSync(join(src, 'train.csv'), ['Id,Target', ...train.map((id, i) => `${id},${i % 28}`)].join('\n') + '\n');
+  writeFileSync(join(src, 'sample_submission.csv'), ['Id,Predicted', ...test.map((id) => `${id},0`)].join('\n') + '\n');
 }
 
 /**

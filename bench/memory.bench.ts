@@ -14,6 +14,8 @@
  *   prediction pass over the same number of images (seed_submit_bench.py with no TTA pipelines): its threshold
  *   search is NumPy on a 28-column table and holds no memory worth measuring.
  * - submit: 15-way TTA on the test images (seed_submit_bench.py: 16 DataLoader passes), 1 loader worker.
+ * Then hpaic's own split, phase by phase (HPAIC_MEMORY_TRACE): peak RSS within the phase, the tensor cache's live,
+ * free and mapped bytes, the main V8 heap, and the rest (libraries, malloc heaps, loader worker threads).
  * Flags (or BENCH_ env): --n, --size, --test, --batch, --threads.
  */
 import { spawn } from 'node:child_process';
@@ -26,6 +28,7 @@ import { seededRandom } from '../src/data/tables/seededRandom.js';
 import { createModel } from '../src/models/registry.js';
 import { saveWeights } from '../src/models/weights.js';
 import { buildTtaList } from '../src/data/image/tta.js';
+import type { MemoryPhase } from '../src/run/memoryTrace.js';
 import { REPO, benchOption } from './benchOptions.js';
 
 const N = Number(benchOption('n', '128'));
@@ -138,7 +141,12 @@ try {
   };
   const cfgPath = join(work, 'config.json');
   writeFileSync(cfgPath, JSON.stringify(config, null, 2));
-  const hpaic = (...args: string[]): Promise<Peak> => measure(process.execPath, [join(REPO, 'bin/hpaic.js'), ...args, '-c', cfgPath, '--quiet']);
+  const traces: [string, string][] = [];
+  const hpaic = (...args: string[]): Promise<Peak> => {
+    const trace = join(work, `trace_${args[0]}.jsonl`);
+    traces.push([args[0], trace]);
+    return measure(process.execPath, [join(REPO, 'bin/hpaic.js'), ...args, '-c', cfgPath, '--quiet'], { HPAIC_MEMORY_TRACE: trace });
+  };
   const py = (script: string, args: string[]): Promise<Peak> => measure('/usr/bin/python3', [join(REPO, 'bench/python', script), ...args]);
   const predictArgs = (dir: string, pipelines: string, workers: number): string[] => ['--root', dir, '--weights', weightsPath, '--size', String(S), '--batch', String(BATCH), '--workers', String(workers), '--threads', String(THREADS), '--pipelines', pipelines];
 
@@ -154,6 +162,18 @@ try {
   console.log('| command | hpaic peak PSS (tree) GiB | PyTorch seed peak PSS (tree) GiB | hpaic ÷ PyTorch | hpaic / PyTorch main-process peak RSS GiB | wall s hpaic / PyTorch |');
   console.log('|---|---|---|---|---|---|');
   for (const [name, h, p] of rows) console.log(`| ${name} | ${g(h.pss)} | ${g(p.pss)} | ${(h.pss / p.pss).toFixed(2)}× | ${g(h.hwm)} / ${g(p.hwm)} | ${h.seconds.toFixed(0)} / ${p.seconds.toFixed(0)} |`);
+  // Where hpaic's memory goes, phase by phase (src/run/memoryTrace.ts): the rest is libraries, malloc heaps and the
+  // loader worker threads' isolates.
+  for (const [command, trace] of traces) {
+    const phases = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MemoryPhase);
+    console.log(`\nhpaic ${command}, per phase (GiB):\n`);
+    console.log('| phase (end) | s | peak RSS in phase | RSS | tensor cache live / free / mapped | main V8 heap + ArrayBuffers | rest of RSS |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const p of phases) {
+      const mapped = p.cacheMapped ?? 0;
+      console.log(`| ${p.label} | ${p.seconds.toFixed(1)} | ${g(p.peakRss)} | ${g(p.rss)} | ${g(p.cacheLive ?? 0)} / ${g(p.cacheCached ?? 0)} / ${g(mapped)} | ${g(p.v8Heap + p.arrayBuffers)} | ${g(p.rss - mapped - p.v8Heap - p.arrayBuffers)} |`);
+    }
+  }
   console.log(`\nload average at end ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 // The optional ingest addon (build/Release/hpaic_ingest.node): what `hpaic convert` needs to run at the speed of
-// the machine, with no libtorch: PNG planes decoded with libdeflate, LZF chunks, and the native store writer.
+// the machine, with no libtorch: PNG planes decoded with libdeflate, LZF chunks, the native store writer, and
+// Pillow's 8-bit resampling for the HPAv18 downloader.
 #include <napi.h>
 
 #include <string>
@@ -25,6 +26,7 @@ static Napi::Object InitIngestAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("ImageStoreWriter", hpaic_ingest::DefineImageStoreWriter(env));
   exports.Set("encodeLzf", Napi::Function::New(env, hpaic_ingest::EncodeLzf));
   exports.Set("decodePngPlanes", Napi::Function::New(env, hpaic_ingest::DecodePngPlanes));
+  exports.Set("resampleU8", Napi::Function::New(env, hpaic_ingest::ResampleU8));
   exports.Set("hdf5Version", Napi::Function::New(env, Hdf5Version));
   return exports;
 }

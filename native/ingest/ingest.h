@@ -11,4 +11,7 @@ Napi::Value EncodeLzf(const Napi::CallbackInfo& info);
 // decodePngPlanes(zstreams, width, height, channels) → Promise<Uint8Array>: decodePngPlanes.cc
 Napi::Value DecodePngPlanes(const Napi::CallbackInfo& info);
 
+// resampleU8(src, inW, channels, firstRow, rows, horizontal, vertical, luma) → Promise<Uint8Array>: resampleU8.cc
+Napi::Value ResampleU8(const Napi::CallbackInfo& info);
+
 }  // namespace hpaic_ingest

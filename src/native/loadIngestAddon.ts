@@ -1,7 +1,8 @@
 /**
  * @internal Loads the optional ingest addon (build/Release/hpaic_ingest.node, native/ingest/: libhdf5, liblzf and
  * libdeflate, no libtorch; built when libhdf5-dev, liblzf-dev and libdeflate-dev are installed). It decodes PNG
- * planes and LZF-compresses chunks on libuv's threads and writes them with `H5Dwrite_chunk`, which h5wasm lacks.
+ * planes, LZF-compresses chunks and resamples images (Pillow's Lanczos, for HPAv18) on libuv's threads, and writes
+ * chunks with `H5Dwrite_chunk`, which h5wasm lacks.
  * Absent or disabled (`HPAIC_NATIVE_INGEST=0`), callers decode in JavaScript and write through h5wasm instead:
  * the same pixels and files, slower.
  */
@@ -27,6 +28,13 @@ export interface NativeImageStoreWriter {
   close(): void;
 }
 
+/** Fixed-point filter weights per output pixel (pilResample.ts `ResampleCoeffs`). */
+export interface ResampleCoefficients {
+  ksize: number;
+  bounds: Int32Array;
+  kk: Int32Array;
+}
+
 export interface IngestAddonBinding {
   ImageStoreWriter: new (
     path: string,
@@ -40,6 +48,11 @@ export interface IngestAddonBinding {
    * Error whose `channel` names the bad stream.
    */
   decodePngPlanes(zstreams: Uint8Array[], width: number, height: number, channels: number[]): Promise<Uint8Array>;
+  /**
+   * Pillow's 8-bit separable resampling (both passes, then luma when asked) of rows `firstRow ..< firstRow + rows`
+   * of an interleaved `inW`-wide image, with coefficients from src/data/image/pilResample.ts (null skips a pass).
+   */
+  resampleU8(src: Uint8Array, inW: number, channels: number, firstRow: number, rows: number, horizontal: ResampleCoefficients | null, vertical: ResampleCoefficients | null, luma: boolean): Promise<Uint8Array>;
   hdf5Version(): string;
 }
 

@@ -5,6 +5,7 @@
  * `fold_<k>/val_probabilities.csv` (the validation probabilities the search saw). `--method label-ratio` adds
  * a fifth kind, `label_ratio` (bestfitting's thresholds, labelRatioThresholds.ts), with `argmax_on`.
  */
+import { memoryPhase } from '../run/memoryTrace.js';
 import type { HpaicConfig } from '../config/schema.js';
 import { DataLoader } from '../data/loader/DataLoader.js';
 import { loadDataset, makeSplits, labelsAt } from '../run/prepareData.js';
@@ -57,9 +58,11 @@ async function findThresholdsAs(config: HpaicConfig, opts: FindThresholdsOptions
   try {
     log.info(`Searching for the best decision thresholds (${describePrecision(precision)})`);
     const count = await forEachFoldModel(config, device, async (model, fold, n) => {
+      memoryPhase(`fold ${fold.fold} model loaded`);
       const split = splits[fold.fold - 1];
       if (!split) throw new CheckpointError(`${fold.model} exists but the config makes only ${splits.length} fold(s)`);
       const logits = await predictLogits({ model, loader, order: split.test, device, channelsLast: config.channels_last, precision, inputNorm: inputNormFor(config), label: `fold ${fold.fold}/${n} validation`, quiet: opts.quiet || !writes, group: world.pg });
+      memoryPhase(`fold ${fold.fold} predicted`);
       const ev = evaluateThresholds(logits, labelsAt(data.labels, split.test), { sigmoid: torchSigmoid });
       if (writes) writeProbabilityFile(fold.valProbabilities, Array.from(split.test, (i) => data.ids[i]), torchSigmoid(logits));
       log.file(formatFoldReport(ev, fold.fold, n));

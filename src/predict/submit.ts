@@ -5,6 +5,7 @@
  * threshold.json writes `fold_<k>_<key>.csv` (+ `_fill<N>`), and with several folds the fold ensemble
  * (mean of logits, mean of thresholds) `ensemble_<key>.csv`, plus probability files.
  */
+import { memoryPhase } from '../run/memoryTrace.js';
 import type { HpaicConfig } from '../config/schema.js';
 import { DataLoader } from '../data/loader/DataLoader.js';
 import type { AugOp } from '../data/image/augOps.js';
@@ -68,12 +69,15 @@ async function submitAs(config: HpaicConfig, opts: SubmitOptions, world: ReturnT
   const loader = new DataLoader({ ...common, transform: { kind: 'plain', ...size } });
   const opsLoader = (ops: readonly AugOp[]): DataLoader => new DataLoader({ ...common, transform: { kind: 'ops', ...size, ops } });
   log.info(`Test set size: ${data.ids.length}`);
+  memoryPhase('data opened');
   const foldLogits: Float32Array[] = [];
   try {
     await forEachFoldModel(config, device, async (model, fold, n) => {
       if (!thresholds[fold.fold - 1]) throw new CheckpointError(`${run.thresholdJson} has no fold_${fold.fold} entry: rerun hpaic find-thresholds -c <config>`);
       log.info(`Fold ${fold.fold}/${n}`);
+      memoryPhase(`fold ${fold.fold} model loaded`);
       foldLogits.push(await predictLogits({ model, loader, device, channelsLast: config.channels_last, precision, inputNorm: inputNormFor(config), tta, weights, combine, opsLoader, label: `fold ${fold.fold}/${n} test${tta.length ? ` + ${tta.length} TTA` : ''}`, quiet: opts.quiet || !writes, group: world.pg }));
+      memoryPhase(`fold ${fold.fold} predicted`);
     });
   } finally {
     await loader.close();

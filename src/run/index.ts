@@ -4,4 +4,5 @@ export { buildModel, createOptimizer } from './buildModel.js';
 export { resolveDevice } from './resolveDevice.js';
 export { resolvePrecision, forwardFp32, createGradScaler, describePrecision, FP32, type Precision, type PrecisionName } from './precision.js';
 export { joinWorld, type World } from './world.js';
+export { memoryPhase, type MemoryPhase } from './memoryTrace.js';
 export { loadRunConfig } from './loadRunConfig.js';

@@ -14,8 +14,8 @@ export function getNumThreads(): number {
 }
 /**
  * The caching CPU allocator's counters (big tensor buffers: live, cached for reuse, mapped, peaks), or null when
- * it is off (`HPAIC_CPU_CACHE=0`). The cache holds at most the peak of live bytes and unmaps blocks left unused
- * for `HPAIC_CPU_CACHE_AGE` (default 2) working sets' worth of allocations.
+ * it is off (`HPAIC_CPU_CACHE=0`). Free blocks are kept up to 1.5 × the peak of live bytes
+ * (`HPAIC_CPU_CACHE_BOUND`) and unmapped after 30 s unused (`HPAIC_CPU_CACHE_AGE_S`); docs/benchmarks.md.
  */
 export function cpuCacheStats(): CpuCacheStats | null {
   return addon().cpuCacheStats();

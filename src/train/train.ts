@@ -11,6 +11,7 @@
  * (dropout, sampler, augmentation, shuffling) is seeded from (seed, fold, epoch), so a resumed run equals an
  * uninterrupted one.
  */
+import { memoryPhase } from '../run/memoryTrace.js';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { withFsErrors } from '../io/fs/fsError.js';
@@ -187,6 +188,7 @@ async function trainIn(run: RunFolder, config: HpaicConfig, p: Prepared): Promis
   const initialModel = await buildModel(config, (line) => log.info(line));
   const initialWeights: StateDict = modelStateRecords(initialModel);
   initialModel.dispose();
+  memoryPhase('model built');
 
   const sourceFolds = config.load.path ? new RunFolder(config.load.path).folds() : [];
   if (config.load.path) {
@@ -408,13 +410,16 @@ async function trainFold(j: FoldJob): Promise<{ finished: boolean; epochsRun: nu
         if (epoch === 1 && index === 0) firstBatch = { images: batch.images.slice(), shape: [...batch.shape] };
       };
       const hooks = ddp ? { positions: shard.positions, beforeForward: () => ddp.broadcastBuffers(), afterBackward: () => ddp.averageGradients() } : {};
+      memoryPhase(`fold ${j.k} epoch ${epoch} start`);
       let trainRes = await runEpoch({ model, loader: j.trainLoader, order, datasetLength: split.train.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, optimizer, scaler, accumulate: config.grad_accumulation, epoch, label: `${tag} train`, quiet: j.quiet, onBatch, ...hooks });
       if (ddp) trainRes = sumOverRanks(ddp.pg, trainRes, j.device);
       if (firstBatch) tb?.batch(1, await batchFigure(firstBatch.images, firstBatch.shape));
       // Data-parallel validation: each rank evaluates every W-th sample; the probabilities are gathered in order, so
       // every rank computes the same metrics and takes the same stopping, plateau and checkpoint decisions.
       const valShard = ddp ? evaluationShard(split.test, j.world.rank, j.world.size) : { order: split.test, positions: undefined };
+      memoryPhase(`fold ${j.k} epoch ${epoch} train`);
       let valRes = await runEpoch({ model, loader: j.valLoader, order: valShard.order, positions: valShard.positions, datasetLength: split.test.length, criterion, device: j.device, channelsLast: config.channels_last, inputNorm, precision: j.precision, epoch, label: `${tag} val  `, quiet: j.quiet, collectProbabilities: true });
+      memoryPhase(`fold ${j.k} epoch ${epoch} validation`);
       if (ddp) valRes = gatherValidation(ddp.pg, valRes, labelsAt(j.data.labels, split.test), split.test.length, j.device);
       const v = metricValue(valRes.metrics, 'f1_macro');
       finished = earlyStop.step(v);

