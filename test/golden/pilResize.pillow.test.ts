@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pilResizeLanczos, pilResizeLanczosNative, pilRgbToL } from '../../src/data/image/pilResize.js';
+import { pilResizeLanczos, pilRgbToL } from '../../src/data/image/pilResize.js';
+import { pilResizeLanczosNative } from '../../src/data/image/pilResizeNative.js';
 import { loadIngestAddon } from '../../src/native/loadIngestAddon.js';
 import { pythonSkip, referenceMissing, runPython, tempDir } from '../helpers/env.js';
 

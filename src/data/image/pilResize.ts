@@ -3,9 +3,9 @@
  * `libImaging/Resample.c`): separable convolution, horizontal pass first over the source rows the vertical pass
  * needs, coefficients normalised to sum 1 and then fixed-point with 22 fractional bits, round-half-up on the
  * accumulator and clipping to 0..255 after each pass. The seed's HPAv18 downloader resizes with PIL, so matching it
- * makes hpaic's PNGs the seed's PNGs.
+ * makes hpaic's PNGs the seed's PNGs. Pure TypeScript (the browser bundle of `hpaic export web` uses it);
+ * pilResizeNative.ts runs the same resize in the ingest addon.
  */
-import { loadIngestAddon } from '../../native/loadIngestAddon.js';
 import { LANCZOS_FILTER, resampleColumns, resampleCoeffs, resampleRows } from './pilResample.js';
 
 /**
@@ -25,25 +25,6 @@ export function pilResizeLanczos(src: Uint8Array, inW: number, inH: number, chan
   }
   if (outH !== inH) img = resampleColumns(img, outW, channels, vert);
   return img === src ? src.slice() : img;
-}
-
-/**
- * {@link pilResizeLanczos} (then {@link pilRgbToL} when `luma`) on a libuv thread in the ingest addon, with the same
- * fixed-point coefficients; undefined when the addon is not built (callers then run the JavaScript).
- */
-export function pilResizeLanczosNative(src: Uint8Array, inW: number, inH: number, channels: number, outW: number, outH: number, luma: boolean): Promise<Uint8Array> | undefined {
-  const { addon } = loadIngestAddon();
-  if (!addon) return undefined;
-  if (src.length !== inW * inH * channels) throw new RangeError(`pilResizeLanczos: expected ${inW}×${inH}×${channels} bytes but received ${src.length}`);
-  const vert = resampleCoeffs(inH, outH, LANCZOS_FILTER);
-  let firstRow = 0;
-  let rows = inH;
-  if (outW !== inW) {
-    firstRow = vert.bounds[0];
-    rows = vert.bounds[outH * 2 - 2] + vert.bounds[outH * 2 - 1] - firstRow;
-    for (let i = 0; i < outH; i++) vert.bounds[i * 2] -= firstRow;
-  }
-  return addon.resampleU8(src, inW, channels, firstRow, rows, outW !== inW ? resampleCoeffs(inW, outW, LANCZOS_FILTER) : null, outH !== inH ? vert : null, luma);
 }
 
 /**

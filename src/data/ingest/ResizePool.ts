@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { startWorker } from '../../workers/startWorker.js';
-import { pilResizeLanczos, pilResizeLanczosNative, pilRgbToL } from '../image/pilResize.js';
+import { pilResizeLanczos, pilRgbToL } from '../image/pilResize.js';
+import { pilResizeLanczosNative } from '../image/pilResizeNative.js';
 import { loadIngestAddon } from '../../native/loadIngestAddon.js';
 
 /** One resize: interleaved 8-bit `width × height × channels` → `size × size` (then luma when `luma`). */
