@@ -4,6 +4,7 @@ import { DataError, UsageError } from '../../errors.js';
 import type { EncodedChunk } from '../../native/loadIngestAddon.js';
 import type { ImageStore } from './ImageStore.js';
 import type { StoreWriter } from './StoreWriter.js';
+import { checkRowImage, checkRowName } from './storeRowChecks.js';
 
 /** Compression of the `images` dataset. `lzf` is the seed's default. */
 export type Hdf5Compression = 'lzf' | 'zstd' | 'gzip' | 'none';
@@ -274,13 +275,8 @@ export class Hdf5Writer implements StoreWriter {
    * @throws DataError for a wrong buffer size, a name longer than the fixed width, or a filter failure.
    */
   append(image: Uint8Array, name: string): void {
-    const bytes = this.height * this.width * 4;
-    if (image.length !== bytes) throw new DataError(`${this.path}: image "${name}" has ${image.length} bytes, expected ${this.height}×${this.width}×4 = ${bytes}`);
-    const len = Buffer.byteLength(name, 'utf8');
-    if (len > this.nameLength) {
-      // The seed silently truncated such names (quirk 18); a truncated name would later fail the name check.
-      throw new DataError(`${this.path}: name "${name}" is ${len} bytes but the names dataset holds at most ${this.nameLength}`);
-    }
+    checkRowImage(this.path, name, image, this.height, this.width);
+    checkRowName(this.path, name, this.nameLength);
     const i = this.n;
     this.images.resize([i + 1, this.height, this.width, 4]);
     try {
@@ -300,8 +296,7 @@ export class Hdf5Writer implements StoreWriter {
 
   /** {@link StoreWriter}: h5wasm compresses inside `append`, so encoding only checks the size. */
   async encode(image: Uint8Array, name: string): Promise<EncodedChunk> {
-    const bytes = this.height * this.width * 4;
-    if (image.length !== bytes) throw new DataError(`${this.path}: image "${name}" has ${image.length} bytes, expected ${this.height}×${this.width}×4 = ${bytes}`);
+    checkRowImage(this.path, name, image, this.height, this.width);
     return { data: image, filterMask: 0 };
   }
 

@@ -2,6 +2,7 @@ import { DataError, UsageError } from '../../errors.js';
 import type { EncodedChunk, IngestAddonBinding, NativeImageStoreWriter } from '../../native/loadIngestAddon.js';
 import type { Hdf5WriterOptions } from './Hdf5Store.js';
 import type { StoreWriter } from './StoreWriter.js';
+import { checkRowImage, checkRowName } from './storeRowChecks.js';
 
 /**
  * The seed's store layout written through libhdf5 (native/ingest/): each image is LZF-compressed on a libuv thread
@@ -39,16 +40,13 @@ export class NativeHdf5Writer implements StoreWriter {
 
   /** Check and compress one H×W×4 RGBY image for {@link appendEncoded}. */
   async encode(image: Uint8Array, name: string): Promise<EncodedChunk> {
-    const bytes = this.w.height * this.w.width * 4;
-    if (image.length !== bytes) throw new DataError(`${this.path}: image "${name}" has ${image.length} bytes, expected ${this.w.height}×${this.w.width}×4 = ${bytes}`);
+    checkRowImage(this.path, name, image, this.w.height, this.w.width);
     return this.w.compression === 'lzf' ? this.addon.encodeLzf(image) : { data: image, filterMask: 0 };
   }
 
   /** Append one encoded image and its name as the next row. */
   appendEncoded(chunk: EncodedChunk, name: string): void {
-    const len = Buffer.byteLength(name, 'utf8');
-    // The seed silently truncated such names (quirk 18); a truncated name would later fail the name check.
-    if (len > this.w.nameLength) throw new DataError(`${this.path}: name "${name}" is ${len} bytes but the names dataset holds at most ${this.w.nameLength}`);
+    checkRowName(this.path, name, this.w.nameLength);
     native(this.path, () => this.w.appendChunk(chunk.data, chunk.filterMask, name));
   }
 
