@@ -59,6 +59,8 @@ class ResampleWorker : public Napi::AsyncWorker {
       throw Napi::RangeError::New(info.Env(), "resampleU8: the rows do not fit the source buffer");
     if (luma_ && c_ != 3) throw Napi::RangeError::New(info.Env(), "resampleU8: luma needs 3 channels");
     auto checkBounds = [&](const Coeffs& k, int inSize) {
+      if (k.ksize < 1 || k.kk.size() < static_cast<size_t>(k.ksize) * (k.bounds.size() / 2))
+        throw Napi::RangeError::New(info.Env(), "resampleU8: fewer weights than ksize per output pixel");
       for (size_t i = 0; i + 1 < k.bounds.size(); i += 2)
         if (k.bounds[i] < 0 || k.bounds[i + 1] < 0 || k.bounds[i + 1] > k.ksize || k.bounds[i] + k.bounds[i + 1] > inSize)
           throw Napi::RangeError::New(info.Env(), "resampleU8: coefficient bounds outside the image");
