@@ -4,7 +4,6 @@
 #include <napi.h>
 
 #include <cstring>
-#include <memory>
 #include <string>
 #include <vector>
 

@@ -5,6 +5,7 @@ import type { GreyImage } from './decodeImage.js';
 
 const inflateAsync = promisify(inflate);
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
+const hasPngSignature = (bytes: Uint8Array): boolean => SIGNATURE.every((v, i) => bytes[i] === v);
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
 /** The most pixels one channel file may declare (sharp's default limit, 16383²): larger is a decompression bomb. */
 export const MAX_PNG_PIXELS = 16383 * 16383;
@@ -14,7 +15,7 @@ export const MAX_PNG_PIXELS = 16383 * 16383;
  * @throws DataError naming `file` when the bytes do not start with a PNG signature and IHDR
  */
 export function pngSize(bytes: Uint8Array, file: string): { width: number; height: number } {
-  for (let i = 0; i < 8; i++) if (bytes[i] !== SIGNATURE[i]) throw new DataError(`${file}: not a PNG file (bad signature)`);
+  if (!hasPngSignature(bytes)) throw new DataError(`${file}: not a PNG file (bad signature)`);
   if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') throw new DataError(`${file}: PNG without an IHDR chunk at byte 8`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { width: view.getUint32(16), height: view.getUint32(20) };
@@ -34,7 +35,7 @@ export interface PngLayout {
  * @throws DataError naming `file` for a bad signature, truncated chunks, another bit depth, palette or interlace
  */
 export function pngLayout(bytes: Uint8Array, file: string): PngLayout {
-  for (let i = 0; i < 8; i++) if (bytes[i] !== SIGNATURE[i]) throw new DataError(`${file}: not a PNG file (bad signature)`);
+  if (!hasPngSignature(bytes)) throw new DataError(`${file}: not a PNG file (bad signature)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 8;
   let width = 0;
@@ -163,7 +164,7 @@ export async function decodePngAsync(bytes: Uint8Array, file: string): Promise<G
 
 /** True when `bytes` start like a PNG whose header {@link decodePngAsync} accepts as 8-bit grey, non-interlaced. */
 export function isPlainGreyPng(bytes: Uint8Array): boolean {
-  for (let i = 0; i < 8; i++) if (bytes[i] !== SIGNATURE[i]) return false;
+  if (!hasPngSignature(bytes)) return false;
   if (bytes.length < 29 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') return false;
   return bytes[24] === 8 && bytes[25] === 0 && bytes[28] === 0;
 }

@@ -6,7 +6,7 @@
  * makes hpaic's PNGs the seed's PNGs. Pure TypeScript (the browser bundle of `hpaic export web` uses it);
  * pilResizeNative.ts runs the same resize in the ingest addon.
  */
-import { LANCZOS_FILTER, resampleColumns, resampleCoeffs, resampleRows } from './pilResample.js';
+import { LANCZOS_FILTER, resampleColumns, resampleCoeffs, resampleRows, type ResampleCoeffs } from './pilResample.js';
 
 /**
  * Resize an interleaved 8-bit image of `channels` bands (1 or 3) from `inW × inH` to `outW × outH` with Pillow's
@@ -14,17 +14,36 @@ import { LANCZOS_FILTER, resampleColumns, resampleCoeffs, resampleRows } from '.
  * rows the vertical pass reads.
  */
 export function pilResizeLanczos(src: Uint8Array, inW: number, inH: number, channels: number, outW: number, outH: number): Uint8Array {
+  const plan = lanczosPlan(src, inW, inH, channels, outW, outH);
+  let img = src;
+  if (plan.horizontal) img = resampleRows(src, inW, channels, plan.firstRow, plan.rows, plan.horizontal);
+  if (plan.vertical) img = resampleColumns(img, outW, channels, plan.vertical);
+  return img === src ? src.slice() : img;
+}
+
+/** The passes of a Lanczos resize: null skips one; the horizontal pass covers source rows `firstRow ..< firstRow + rows`. */
+export interface LanczosPlan {
+  horizontal: ResampleCoeffs | null;
+  vertical: ResampleCoeffs | null;
+  firstRow: number;
+  rows: number;
+}
+
+/**
+ * Pillow's plan for a Lanczos resize, shared by this file and pilResizeNative.ts: like Pillow, the horizontal pass
+ * only resamples the source rows the vertical pass reads, whose bounds are then relative to the first of them.
+ */
+export function lanczosPlan(src: Uint8Array, inW: number, inH: number, channels: number, outW: number, outH: number): LanczosPlan {
   if (src.length !== inW * inH * channels) throw new RangeError(`pilResizeLanczos: expected ${inW}×${inH}×${channels} bytes but received ${src.length}`);
   const vert = resampleCoeffs(inH, outH, LANCZOS_FILTER);
-  let img = src;
+  let firstRow = 0;
+  let rows = inH;
   if (outW !== inW) {
-    const yFirst = vert.bounds[0];
-    const yLast = vert.bounds[outH * 2 - 2] + vert.bounds[outH * 2 - 1];
-    for (let i = 0; i < outH; i++) vert.bounds[i * 2] -= yFirst;
-    img = resampleRows(src, inW, channels, yFirst, yLast - yFirst, resampleCoeffs(inW, outW, LANCZOS_FILTER));
+    firstRow = vert.bounds[0];
+    rows = vert.bounds[outH * 2 - 2] + vert.bounds[outH * 2 - 1] - firstRow;
+    for (let i = 0; i < outH; i++) vert.bounds[i * 2] -= firstRow;
   }
-  if (outH !== inH) img = resampleColumns(img, outW, channels, vert);
-  return img === src ? src.slice() : img;
+  return { horizontal: outW !== inW ? resampleCoeffs(inW, outW, LANCZOS_FILTER) : null, vertical: outH !== inH ? vert : null, firstRow, rows };
 }
 
 /**

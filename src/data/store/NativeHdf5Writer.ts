@@ -34,10 +34,6 @@ export class NativeHdf5Writer implements StoreWriter {
     return this.w.length;
   }
 
-  get compression(): 'lzf' | 'none' {
-    return this.w.compression;
-  }
-
   /** Check and compress one H×W×4 RGBY image for {@link appendEncoded}. */
   async encode(image: Uint8Array, name: string): Promise<EncodedChunk> {
     checkRowImage(this.path, name, image, this.w.height, this.w.width);
